@@ -1,0 +1,8 @@
+"""App configuration for organisations and staff accounts."""
+
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = "Organisations and staff"

@@ -1,0 +1,139 @@
+"""Django admin for the UN record."""
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import (
+    Ballot,
+    Bloc,
+    Campaign,
+    Cosponsorship,
+    Document,
+    MemberState,
+    Mission,
+    MissionContact,
+    Participation,
+    ResolutionSeries,
+    Stance,
+    Vote,
+)
+
+
+@admin.register(Bloc)
+class BlocAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "source"]
+
+
+@admin.register(MemberState)
+class MemberStateAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "iso3",
+        "iso2",
+        "regional_group",
+        "member_since",
+        "is_observer",
+    ]
+    list_filter = ["regional_group", "is_observer", "blocs"]
+    search_fields = ["name", "iso3", "iso2"]
+    filter_horizontal = ["blocs"]
+
+
+class MissionContactInline(admin.TabularInline):
+    model = MissionContact
+    extra = 0
+
+
+@admin.register(Mission)
+class MissionAdmin(admin.ModelAdmin):
+    list_display = ["state", "city", "email"]
+    list_filter = ["city", "state__regional_group"]
+    search_fields = ["state__name"]
+    inlines = [MissionContactInline]
+
+
+@admin.register(MissionContact)
+class MissionContactAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "title",
+        "email",
+        "mission",
+        "preferred_language",
+        "is_head",
+    ]
+    list_filter = ["preferred_language", "is_head"]
+    search_fields = ["name", "email", "mission__state__name"]
+    list_select_related = ["mission__state"]
+
+
+@admin.register(ResolutionSeries)
+class ResolutionSeriesAdmin(admin.ModelAdmin):
+    list_display = ["title", "slug", "is_fictional"]
+    prepopulated_fields = {"slug": ["title"]}
+
+
+@admin.register(Document)
+class DocumentAdmin(admin.ModelAdmin):
+    list_display = ["symbol", "kind", "body", "session", "date", "series"]
+    list_filter = ["kind", "body", "session"]
+    search_fields = ["symbol", "title"]
+    filter_horizontal = ["proposed_by"]
+
+
+class VoteInline(admin.TabularInline):
+    model = Vote
+    extra = 0
+    autocomplete_fields = ["state"]
+
+
+@admin.register(Ballot)
+class BallotAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "body", "date", "outcome", "is_recorded"]
+    list_filter = ["body", "outcome", "is_recorded"]
+    search_fields = ["subject", "document__symbol"]
+    list_select_related = ["document"]
+    inlines = [VoteInline]
+
+
+@admin.register(Vote)
+class VoteAdmin(SimpleHistoryAdmin):
+    list_display = ["ballot", "state", "position", "note"]
+    list_filter = ["position"]
+    list_select_related = ["ballot__document", "state"]
+    autocomplete_fields = ["state"]
+
+
+@admin.register(Cosponsorship)
+class CosponsorshipAdmin(SimpleHistoryAdmin):
+    list_display = ["state", "document", "role", "since", "source", "withdrawn_on"]
+    list_filter = ["role", "source"]
+    list_select_related = ["state", "document"]
+    autocomplete_fields = ["state"]
+
+
+class ParticipationInline(admin.TabularInline):
+    model = Participation
+    extra = 0
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ["title", "series", "session", "lead"]
+    prepopulated_fields = {"slug": ["title"]}
+    inlines = [ParticipationInline]
+
+
+@admin.register(Stance)
+class StanceAdmin(SimpleHistoryAdmin):
+    list_display = ["state", "campaign", "position", "owner_organisation", "updated_at"]
+    list_filter = ["position", "campaign"]
+    list_select_related = ["state", "campaign", "owner_organisation"]
+    autocomplete_fields = ["state"]
+
+
+@admin.register(Participation)
+class ParticipationAdmin(admin.ModelAdmin):
+    list_display = ["organisation", "campaign", "status", "created_at"]
+    list_filter = ["status", "campaign"]
+    list_select_related = ["organisation", "campaign"]

@@ -1,0 +1,8 @@
+"""App configuration for joint letters, appeals and outgoing mail."""
+
+from django.apps import AppConfig
+
+
+class LettersConfig(AppConfig):
+    name = "letters"
+    verbose_name = "Letters and mail"

@@ -1,0 +1,16 @@
+"""Staff URLs for letters and captured mail."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "letters"
+
+urlpatterns = [
+    path("outbox/", views.outbox, name="outbox"),
+    path("outbox/test/", views.outbox_test, name="outbox_test"),
+    path("outbox/<str:name>/", views.outbox_message, name="outbox_message"),
+    path(
+        "outbox/<str:name>/html/", views.outbox_message_html, name="outbox_message_html"
+    ),
+]
