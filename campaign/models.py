@@ -10,6 +10,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .tallies import Tally
+
 
 class RegionalGroup(models.TextChoices):
     AFRICAN = "AFR", _("African Group")
@@ -313,8 +315,6 @@ class VoteQuerySet(models.QuerySet):
         return self.filter(ballot=ballot)
 
     def tally(self):
-        from .tallies import Tally
-
         counts = self.aggregate(
             **{
                 field: Count("pk", filter=Q(position=position))
@@ -322,6 +322,20 @@ class VoteQuerySet(models.QuerySet):
             }
         )
         return Tally(**counts)
+
+    def tally_by_group(self) -> dict[str, Tally]:
+        """Totals per regional group, in one query, every group present."""
+        rows = self.values("state__regional_group").annotate(
+            **{
+                field: Count("pk", filter=Q(position=position))
+                for field, position in Tally.FIELDS_BY_POSITION.items()
+            }
+        )
+        result = {group: Tally() for group in RegionalGroup.values}
+        for row in rows:
+            group = row.pop("state__regional_group")
+            result[group] = Tally(**row)
+        return result
 
 
 class Vote(models.Model):

@@ -41,3 +41,22 @@ def test_differences_name_each_total_that_disagrees():
     reported = {"yes": 111, "no": 19, "abstain": 55, "non_voting": None}
     assert differences(computed, reported) == {"abstain": (54, 55)}
     assert differences(computed, None) == {}
+
+
+@pytest.mark.django_db
+def test_tally_by_group_counts_each_regional_group():
+    from campaign.models import MemberState, Vote
+
+    from .factories import BallotFactory
+
+    ballot = BallotFactory()
+    for iso3, position in [("FRA", "Y"), ("DEU", "Y"), ("CUB", "N"), ("NGA", "A")]:
+        Vote.objects.create(
+            ballot=ballot, state=MemberState.objects.get(iso3=iso3), position=position
+        )
+    by_group = Vote.objects.for_ballot(ballot).tally_by_group()
+    assert by_group["WEOG"] == Tally(yes=2)
+    assert by_group["GRULAC"] == Tally(no=1)
+    assert by_group["AFR"] == Tally(abstain=1)
+    assert by_group["APG"] == Tally()
+    assert set(by_group) == {"AFR", "APG", "EEG", "GRULAC", "WEOG"}
