@@ -164,6 +164,11 @@ class MissionContact(models.Model):
 class Body(models.TextChoices):
     THIRD_COMMITTEE = "C3", _("Third Committee")
     PLENARY = "GA", _("General Assembly plenary")
+    FIRST_COMMITTEE = "C1", _("First Committee")
+    SECOND_COMMITTEE = "C2", _("Second Committee")
+    FOURTH_COMMITTEE = "C4", _("Fourth Committee")
+    FIFTH_COMMITTEE = "C5", _("Fifth Committee")
+    SIXTH_COMMITTEE = "C6", _("Sixth Committee")
     HUMAN_RIGHTS_COUNCIL = "HRC", _("Human Rights Council")
     SECURITY_COUNCIL = "SC", _("Security Council")
 
@@ -278,7 +283,19 @@ class Ballot(models.Model):
     reported_abstain = models.PositiveSmallIntegerField(null=True, blank=True)
     reported_non_voting = models.PositiveSmallIntegerField(null=True, blank=True)
     reported_source = models.CharField(max_length=300, blank=True)
-    undl_id = models.CharField(max_length=20, blank=True, db_index=True)
+    undl_id = models.CharField(
+        _("UN Digital Library record"),
+        max_length=20,
+        blank=True,
+        db_index=True,
+        help_text=_("The voting record's number in the UN Digital Library."),
+    )
+    committee_report = models.CharField(
+        max_length=60, blank=True, help_text=_("The Main Committee's report, if any.")
+    )
+    agenda_title = models.TextField(blank=True)
+    subjects = models.TextField(blank=True)
+    vote_note = models.TextField(blank=True)
     version = models.PositiveIntegerField(
         default=0, help_text=_("Bumped on every change to the ballot or its votes.")
     )
@@ -288,6 +305,13 @@ class Ballot(models.Model):
 
     class Meta:
         ordering = ["-date", "body", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["undl_id"],
+                condition=~Q(undl_id=""),
+                name="unique_undl_record",
+            )
+        ]
 
     def __str__(self) -> str:
         label = self.subject or self.document.symbol

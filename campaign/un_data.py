@@ -289,3 +289,17 @@ FORMER_NAMES: dict[str, list[str]] = {
 AMBIGUOUS: dict[str, tuple[str, ...]] = {
     "Korea": ("KOR", "PRK"),
 }
+
+# Members that no longer exist and whose seat no present State continues, so the
+# registry has no place for them; the Digital Library's voting data still lists
+# their votes. Each is (ISO 3166-3 code or None, name, member from, member until),
+# the last day inclusive.
+FORMER_MEMBERS: list[tuple[str | None, str, date, date]] = [
+    ("CSK", "Czechoslovakia", date(1945, 10, 24), date(1992, 12, 31)),
+    ("DDR", "German Democratic Republic", date(1973, 9, 18), date(1990, 10, 2)),
+    ("YMD", "Democratic Yemen", date(1967, 12, 14), date(1990, 5, 21)),
+    # General Assembly resolution 47/1 (22 September 1992) ended the seat's use.
+    ("YUG", "Yugoslavia", date(1945, 10, 24), date(1992, 9, 21)),
+    # Admitted 16 December 1963; united with Tanganyika on 26 April 1964.
+    (None, "Zanzibar", date(1963, 12, 16), date(1964, 4, 25)),
+]
