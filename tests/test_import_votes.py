@@ -176,7 +176,7 @@ def test_every_bad_row_is_reported_and_nothing_is_imported():
     assert "not a UN member on 2005-12-16" in errors[5]
     assert "observer" in errors[6]
     assert "a second row for FRA" in errors[7]
-    assert "date differ from line 7" in errors[8]
+    assert "date differ from line 6" in errors[8]
     assert not Ballot.objects.filter(undl_id__in=["9000901", "9000902"]).exists()
     assert not Document.objects.filter(symbol="A/RES/69/901").exists()
 
