@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -25,6 +25,8 @@ from .models import Ballot, Body, Document, ResolutionSeries, Vote
 from .tallies import Tally, decide, differences
 
 VOTE_BATCH = 2000
+# On PostgreSQL new votes and their history rows are written with COPY.
+COPY_VOTES = True
 # Query parameters per IN (...) list, well under every backend's limit.
 _CHUNK = 500
 
@@ -49,9 +51,9 @@ class BallotChange:
     totals_source: str = ""
     disagreements: dict[str, tuple[int, int]] = field(default_factory=dict)
     absent: list[str] = field(default_factory=list)
-    # The writes, worked out in advance: (iso3, position) and (vote id, position).
+    # The writes, worked out in advance: (iso3, position), and votes as changed.
     new_votes: list[tuple[str, str]] = field(default_factory=list, repr=False)
-    changed_votes: list[tuple[Vote, str]] = field(default_factory=list, repr=False)
+    changed_votes: list[Vote] = field(default_factory=list, repr=False)
     values: dict[str, object] = field(default_factory=dict, repr=False)
 
     @property
@@ -218,18 +220,22 @@ def _ballots_by_id(parsed: VoteFile, *, lock: bool) -> dict[str, Ballot]:
     return found
 
 
-def _existing_votes(ballot_ids: list[int]) -> dict[int, dict[int, Vote]]:
-    votes: dict[int, dict[int, Vote]] = {}
+def _existing_votes(ballot_ids: list[int]) -> dict[int, dict[int, tuple]]:
+    """Each ballot's votes by state: (id, ballot id, state id, position, note)."""
+    votes: dict[int, dict[int, tuple]] = {}
+    fields = ("pk", "ballot_id", "state_id", "position", "note")
     for chunk in _chunks(ballot_ids):
-        for vote in Vote.objects.filter(ballot_id__in=chunk).order_by():
-            votes.setdefault(vote.ballot_id, {})[vote.state_id] = vote
+        for row in (
+            Vote.objects.filter(ballot_id__in=chunk).order_by().values_list(*fields)
+        ):
+            votes.setdefault(row[1], {})[row[2]] = row
     return votes
 
 
 def _change(
     rows: BallotRows,
     ballot: Ballot | None,
-    current: dict[str, Vote],
+    current: dict[str, tuple],
     members: list[tuple[datetime.date, str]],
 ) -> BallotChange:
     record = rows.record
@@ -245,13 +251,22 @@ def _change(
     )
     if ballot is not None and not change.label:
         change.label = ballot.subject or f"ballot {ballot.pk}"
-    final = {iso3: vote.position for iso3, vote in current.items()}
+    final = {iso3: vote[3] for iso3, vote in current.items()}
     for iso3, position in rows.positions.items():
         vote = current.get(iso3)
         if vote is None:
             change.new_votes.append((iso3, position))
-        elif vote.position != position:
-            change.changed_votes.append((vote, position))
+        elif vote[3] != position:
+            pk, ballot_id, state_id, _, note = vote
+            change.changed_votes.append(
+                Vote(
+                    pk=pk,
+                    ballot_id=ballot_id,
+                    state_id=state_id,
+                    position=position,
+                    note=note,
+                )
+            )
         else:
             change.unchanged += 1
         final[iso3] = position
@@ -342,21 +357,77 @@ def _apply(result: VotesImport, *, by, reason: str) -> None:
             **history,
         )
     states = {iso3: facts.pk for iso3, facts in StateFacts.registry().items()}
-    new_votes = [
-        Vote(ballot_id=c.ballot.pk, state_id=states[iso3], position=position)
-        for c in result.ballots
-        for iso3, position in c.new_votes
-    ]
-    bulk_create_with_history(new_votes, Vote, batch_size=VOTE_BATCH, **history)
-    changed_votes = []
-    for change in result.ballots:
-        for vote, position in change.changed_votes:
-            vote.position = position
-            changed_votes.append(vote)
+    _create_votes(
+        [
+            (c.ballot.pk, states[iso3], position)
+            for c in result.ballots
+            for iso3, position in c.new_votes
+        ],
+        **history,
+    )
+    changed_votes = [vote for c in result.ballots for vote in c.changed_votes]
     if changed_votes:
         bulk_update_with_history(
             changed_votes, Vote, fields=["position"], batch_size=_CHUNK, **history
         )
+
+
+def _create_votes(
+    votes: list[tuple[int, int, str]],
+    *,
+    default_user,
+    default_change_reason: str,
+    default_date: datetime.datetime,
+) -> None:
+    """Insert (ballot id, state id, position) votes, each with its history row."""
+    if not votes:
+        return
+    if connection.vendor == "postgresql" and COPY_VOTES:
+        _copy_votes(
+            votes, user=default_user, reason=default_change_reason, when=default_date
+        )
+        return
+    bulk_create_with_history(
+        [Vote(ballot_id=b, state_id=s, position=p) for b, s, p in votes],
+        Vote,
+        batch_size=VOTE_BATCH,
+        default_user=default_user,
+        default_change_reason=default_change_reason,
+        default_date=default_date,
+    )
+
+
+def _copy_votes(votes, *, user, reason: str, when: datetime.datetime) -> None:
+    """PostgreSQL's COPY, several times as fast as INSERT for a whole UNDL file.
+
+    The ids are drawn from the table's sequence first, so that the history rows,
+    which carry the vote's id, can be copied too.
+    """
+    vote_table = Vote._meta.db_table
+    history_table = Vote.history.model._meta.db_table
+    user_id = getattr(user, "pk", None)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
+            "FROM generate_series(1, %s)",
+            [vote_table, len(votes)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        raw = cursor.cursor
+        with raw.copy(
+            f"COPY {vote_table} (id, ballot_id, state_id, position, note) FROM STDIN"
+        ) as copy:
+            for pk, (ballot_id, state_id, position) in zip(ids, votes, strict=True):
+                copy.write_row((pk, ballot_id, state_id, position, ""))
+        with raw.copy(
+            f"COPY {history_table} (id, ballot_id, state_id, position, note, "
+            "history_date, history_change_reason, history_type, history_user_id) "
+            "FROM STDIN"
+        ) as copy:
+            for pk, (ballot_id, state_id, position) in zip(ids, votes, strict=True):
+                copy.write_row(
+                    (pk, ballot_id, state_id, position, "", when, reason, "+", user_id)
+                )
 
 
 _TITLE_TAIL = re.compile(r"\s*:\s*resolution\s*/\s*adopted by the .*$", re.I | re.S)

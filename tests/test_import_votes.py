@@ -12,6 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from campaign import vote_import
 from campaign.imports import UNDL_COLUMNS, ImportFailed, parse_votes, session_on
 from campaign.models import (
     Ballot,
@@ -35,7 +36,7 @@ TITLE = (
 
 
 def undl(*records) -> str:
-    """A Digital Library file: each record is (undl_id, resolution, positions, extra)."""
+    """A Digital Library file of (undl_id, resolution, positions, extra) records."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(UNDL_COLUMNS)
@@ -126,7 +127,13 @@ def test_importing_the_same_file_twice_changes_nothing():
     assert Ballot.objects.get(undl_id="9000901").version == ballot.version
 
 
-def test_a_changed_position_is_updated_with_history_and_a_new_version():
+@pytest.mark.parametrize("copy", [True, False], ids=["copy", "insert"])
+def test_a_changed_position_is_updated_with_history_and_a_new_version(
+    copy, monkeypatch
+):
+    """New votes are written with COPY on PostgreSQL, else bulk INSERT: both
+    leave the same history."""
+    monkeypatch.setattr(vote_import, "COPY_VOTES", copy)
     user = UserFactory()
     import_votes(data=undl(("9000901", "A/RES/69/901", FOUR)), by=user)
     ballot = Ballot.objects.get(undl_id="9000901")
@@ -385,9 +392,7 @@ def test_command_imports_every_file_and_reports_each_ballot(tmp_path):
     first = tmp_path / "votes-1.csv"
     first.write_text(undl(("9000901", "A/RES/69/901", FOUR)))
     second = tmp_path / "votes-2.csv"
-    second.write_text(
-        undl(("9000902", "A/RES/69/902", FOUR, {"totals": (2, 2, 1, 0)}))
-    )
+    second.write_text(undl(("9000902", "A/RES/69/902", FOUR, {"totals": (2, 2, 1, 0)})))
     user = UserFactory(email="importer@example.org")
     out = io.StringIO()
     call_command(
