@@ -112,8 +112,9 @@ def copy_rows(url: str, path: Path) -> float:
         started = time.perf_counter()
         with (
             connection.cursor() as cursor,
-            cursor.copy("COPY bench_bare FROM STDIN WITH (FORMAT csv, HEADER true)")
-            as copy,
+            cursor.copy(
+                "COPY bench_bare FROM STDIN WITH (FORMAT csv, HEADER true)"
+            ) as copy,
             path.open("rb") as stream,
         ):
             while block := stream.read(1 << 20):

@@ -3,7 +3,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from campaign.views import health, public, staff
+from campaign.api import api
+from campaign.views import health, public, record, staff
 
 campaign_patterns = [
     path("", public.home, name="home"),
@@ -16,12 +17,19 @@ campaign_patterns = [
     path("staff/missions/", staff.mission_list, name="mission_list"),
     path("staff/missions/import/", staff.contacts_import, name="contacts_import"),
     path("staff/missions/contacts.csv", staff.contacts_export, name="contacts_export"),
+    path("staff/record/import/", record.votes_import, name="votes_import"),
+    path(
+        "staff/record/import/confirm/",
+        record.votes_import_confirm,
+        name="votes_import_confirm",
+    ),
 ]
 
 urlpatterns = [
     path("", include((campaign_patterns, "campaign"))),
     path("staff/", include("letters.urls")),
     path("accounts/", include("accounts.urls")),
+    path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
 ]
