@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint format setup demo migrations check-deploy clean
+.PHONY: run test lint format setup demo migrations check-deploy clean bench-import
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ format: setup
 
 migrations: setup
 	DEBUG=true $(BIN)/python manage.py makemigrations
+
+# Needs DATABASE_URL=postgres://...; creates and drops the database bench_import.
+bench-import: setup
+	$(BIN)/python bench/import_votes.py
 
 clean:
 	rm -rf var/broker var/celery-results var/cache
