@@ -52,6 +52,7 @@ class Duplicate:
 
     iso3: str
     positions: tuple[str, ...]
+    text: str = ""
 
     @property
     def conflicts(self) -> bool:
@@ -156,6 +157,7 @@ def parse_annex(text: str, index: NameIndex | None = None) -> Annex:
         return annex
     seen_headings: dict[str, str] = {}
     listed: dict[str, list[str]] = {}
+    written: dict[str, str] = {}
     for number, heading in enumerate(headings):
         label = " ".join(heading[1].casefold().split())
         position = _HEADINGS[label]
@@ -173,14 +175,15 @@ def parse_annex(text: str, index: NameIndex | None = None) -> Annex:
             if rest.strip():
                 annex.ignored.append(" ".join(rest.split()))
         found = match_names(split_names(body), index)
-        for iso3, _ in found.states:
+        for iso3, name in found.states:
             listed.setdefault(iso3, []).append(position)
+            written.setdefault(iso3, name)
         annex.unmatched.extend(
             Unmatched(u.text, position, u.candidates) for u in found.unmatched
         )
     for iso3, positions in listed.items():
         if len(positions) > 1:
-            duplicate = Duplicate(iso3, tuple(positions))
+            duplicate = Duplicate(iso3, tuple(positions), written[iso3])
             annex.duplicates.append(duplicate)
             if duplicate.conflicts:
                 continue
