@@ -14,14 +14,14 @@ campaign_patterns = [
     path("staff/", dashboard.dashboard_index, name="dashboard_index"),
     path("staff/campaigns/<slug:slug>/", dashboard.dashboard, name="dashboard"),
     path(
-        "staff/campaigns/<slug:slug>/stances/<str:iso3>/",
-        dashboard.stance_edit,
-        name="stance_edit",
-    ),
-    path(
         "staff/campaigns/<slug:slug>/stances/history/",
         history.stance_history,
         name="stance_history",
+    ),
+    path(
+        "staff/campaigns/<slug:slug>/stances/<str:iso3>/",
+        dashboard.stance_edit,
+        name="stance_edit",
     ),
     path("staff/ballots/", entry.ballot_list, name="ballot_list"),
     path("staff/ballots/<int:pk>/entry/", entry.vote_entry, name="vote_entry"),

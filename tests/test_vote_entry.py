@@ -202,9 +202,7 @@ def test_a_bad_box_re_renders_with_errors_and_saves_nothing(client, clerk):
     assert positions(ballot) == {}
 
 
-def test_reading_the_annex_fills_the_grid_and_shows_what_did_not_match(
-    client, clerk
-):
+def test_reading_the_annex_fills_the_grid_and_shows_what_did_not_match(client, clerk):
     ballot = BallotFactory(date=datetime.date(2014, 11, 18))
     client.force_login(clerk)
     text = (
@@ -236,8 +234,6 @@ def test_ballot_history_page_shows_who_and_old_and_new(client, clerk):
     services.record_votes(ballot=ballot, positions={"CUB": "N"}, by=clerk)
     client.force_login(clerk)
     response = client.get(reverse("campaign:ballot_history", args=[ballot.pk]))
-    rows = [
-        (c.subject, c.who, c.fields) for c in response.context["page"].object_list
-    ]
+    rows = [(c.subject, c.who, c.fields) for c in response.context["page"].object_list]
     assert rows[0] == ("Cuba", clerk, [("position", "Yes", "No")])
     assert rows[1] == ("Cuba", clerk, [("position", "", "Yes")])
