@@ -224,8 +224,8 @@ def test_dashboard_query_count_does_not_grow_with_stances(
     Participation.objects.create(campaign=campaign, organisation=organisation,
                                  status=Participation.Status.ACCEPTED)  # fmt: skip
     for i, member in enumerate(MemberState.objects.members()):
-        StanceFactory(campaign=campaign, state=member,
-                      owner_organisation=organisation if i % 2 else campaign.lead)  # fmt: skip
+        owner = organisation if i % 2 else campaign.lead
+        StanceFactory(campaign=campaign, state=member, owner_organisation=owner)
     client.force_login(drafter)
     with django_assert_max_num_queries(25):
         assert client.get(dashboard_url(campaign)).status_code == 200

@@ -237,3 +237,30 @@ def test_ballot_history_page_shows_who_and_old_and_new(client, clerk):
     rows = [(c.subject, c.who, c.fields) for c in response.context["page"].object_list]
     assert rows[0] == ("Cuba", clerk, [("position", "Yes", "No")])
     assert rows[1] == ("Cuba", clerk, [("position", "", "Yes")])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_saves_at_once_both_land_and_both_bump_the_version():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL for concurrent writers (set DATABASE_URL)")
+    ballot = BallotFactory()
+    clerk = MembershipFactory(role=Role.DRAFTER).user
+    codes = ["FRA", "DEU", "GBR", "USA", "CUB", "CHN", "RUS", "IRN"]
+    lists = [{code: "Y" if i < 4 else "N"} for i, code in enumerate(codes)]
+
+    def save(entry):
+        try:
+            return services.record_votes(ballot=ballot, positions=entry, by=clerk)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(save, lists))
+    ballot.refresh_from_db()
+    assert len(positions(ballot)) == 8
+    assert ballot.version == 8  # no save lost another's increment
+    assert ballot.outcome == Outcome.REJECTED  # 4 yes, 4 no
