@@ -19,6 +19,22 @@ def _is_member(user) -> bool:
     return Membership.objects.active().filter(user=user).exists()
 
 
+def _in_coalition(user, campaign, *roles: str) -> bool:
+    """An active member (in one of ``roles``, if given) of an accepted participant."""
+    memberships = Membership.objects.active().filter(
+        user=user,
+        organisation__participations__campaign=campaign,
+        organisation__participations__status="accepted",
+    )
+    if roles:
+        memberships = memberships.filter(role__in=roles)
+    return memberships.exists()
+
+
+# Everyone in an organisation but its viewers may change the coalition's reads.
+_STANCE_EDITORS = (Role.ADMIN, Role.DRAFTER, Role.SIGNATORY, Role.SENDER)
+
+
 # action -> predicate(user, obj) -> bool
 RULES: dict[str, Callable] = {
     "staff.view": lambda user, obj=None: _is_member(user),
@@ -28,6 +44,16 @@ RULES: dict[str, Callable] = {
     "mail.read": lambda user, obj=None: _is_member(user),
     "record.edit": lambda user, obj=None: _has_role(
         user, Role.ADMIN, Role.DRAFTER, Role.SENDER
+    ),
+    # Stances are private to a campaign's coalition. Without a campaign, the rule
+    # answers whether the user could hold the right in some campaign.
+    "stances.view": lambda user, obj=None: (
+        _is_member(user) if obj is None else _in_coalition(user, obj)
+    ),
+    "stances.edit": lambda user, obj=None: (
+        _has_role(user, *_STANCE_EDITORS)
+        if obj is None
+        else _in_coalition(user, obj, *_STANCE_EDITORS)
     ),
 }
 

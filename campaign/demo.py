@@ -346,6 +346,16 @@ def _exercise() -> ResolutionSeries:
             },
         )
         _record_fictional(ballot, seed)
+    # Still ahead, so the dashboard counts the days and the forecast matters.
+    Ballot.objects.get_or_create(
+        document=this_year,
+        body=Body.PLENARY,
+        question=Ballot.Question.DRAFT,
+        defaults={
+            "date": today + datetime.timedelta(days=24),
+            "subject": f"{this_year.symbol} in the plenary (fictional, still ahead)",
+        },
+    )
     sponsors = MemberState.objects.members().filter(regional_group="WEOG")[:12]
     for i, state in enumerate(sponsors):
         Cosponsorship.objects.get_or_create(

@@ -1,6 +1,9 @@
 """The UN record: member states, missions, resolutions, ballots, votes, cosponsors."""
 
+from __future__ import annotations
+
 import datetime
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
@@ -395,6 +398,32 @@ class CosponsorshipQuerySet(models.QuerySet):
     def current(self):
         return self.filter(withdrawn_on__isnull=True)
 
+    def on(self, date: datetime.date):
+        """Cosponsorships in force on ``date``."""
+        return self.filter(since__lte=date).exclude(withdrawn_on__lte=date)
+
+    def timeline(self) -> list[CosponsorEvent]:
+        """Every joining and withdrawal in date order, with the count after each."""
+        events = []
+        for c in self.select_related("state").order_by():
+            events.append(CosponsorEvent(c.since, c, joined=True))
+            if c.withdrawn_on is not None:
+                events.append(CosponsorEvent(c.withdrawn_on, c, joined=False))
+        events.sort(key=lambda e: (e.date, not e.joined, e.cosponsorship.state.name))
+        count = 0
+        for event in events:
+            count += 1 if event.joined else -1
+            event.count = count
+        return events
+
+
+@dataclass
+class CosponsorEvent:
+    date: datetime.date
+    cosponsorship: Cosponsorship
+    joined: bool
+    count: int = 0
+
 
 class Cosponsorship(models.Model):
     """A state sponsoring or cosponsoring a draft, since a date, from a source."""
@@ -503,6 +532,17 @@ class Participation(models.Model):
         return f"{self.organisation} in {self.campaign} ({self.status})"
 
 
+class StanceQuerySet(models.QuerySet):
+    def counts(self) -> dict[str, int]:
+        """How many States the coalition reads at each stance, every stance present."""
+        rows = self.order_by().values_list("position").annotate(n=Count("pk"))
+        return dict.fromkeys(Stance.Position.values, 0) | dict(rows)
+
+    def deciding(self):
+        """The States that decide the outcome: leaning either way, or undecided."""
+        return self.filter(position__in=Stance.DECIDING)
+
+
 class Stance(models.Model):
     """The coalition's private read of a state before a vote. Never public."""
 
@@ -512,6 +552,8 @@ class Stance(models.Model):
         UNDECIDED = "undecided", _("Undecided")
         LEANING_NO = "leaning-no", _("Leaning no")
         NO = "no", _("No")
+
+    DECIDING = (Position.LEANING_YES, Position.UNDECIDED, Position.LEANING_NO)
 
     campaign = models.ForeignKey(
         Campaign, on_delete=models.CASCADE, related_name="stances"
@@ -537,6 +579,8 @@ class Stance(models.Model):
     notes = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
+
+    objects = StanceQuerySet.as_manager()
 
     class Meta:
         ordering = ["state__name"]

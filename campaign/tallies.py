@@ -70,3 +70,57 @@ def differences(
         if reported.get(field) is not None
         and getattr(computed, field) != reported[field]
     }
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """The tally the coalition's stances predict, leanings counted as votes."""
+
+    body: str
+    committed_yes: int = 0
+    leaning_yes: int = 0
+    undecided: int = 0
+    leaning_no: int = 0
+    no: int = 0
+    permanent_against: tuple[str, ...] = ()
+
+    @classmethod
+    def from_counts(cls, body: str, counts: Mapping[str, int], **kwargs) -> Forecast:
+        """``counts`` is keyed by stance ("committed-yes", ..., "no")."""
+        return cls(
+            body=body,
+            **{name.replace("-", "_"): counts.get(name, 0) for name in _STANCES},
+            **kwargs,
+        )
+
+    @property
+    def tally(self) -> Tally:
+        return Tally(
+            yes=self.committed_yes + self.leaning_yes, no=self.leaning_no + self.no
+        )
+
+    @property
+    def outcome(self) -> str:
+        return decide(self.body, self.tally, vetoed_by=self.permanent_against)
+
+    @property
+    def margin(self) -> int:
+        """Yes over no; under the General Assembly's rule it must stay above zero."""
+        return self.tally.yes - self.tally.no
+
+    @property
+    def swing(self) -> int:
+        """How many undecided States voting no would defeat the text (GA rule)."""
+        return max(self.margin, 0)
+
+    @property
+    def secure(self) -> bool:
+        """Adopted even if every undecided State votes no."""
+        if self.body == _SECURITY_COUNCIL:
+            majority = self.committed_yes >= SECURITY_COUNCIL_MAJORITY
+            return majority and not self.permanent_against
+        return self.margin > self.undecided
+
+
+_STANCES = ("committed-yes", "leaning-yes", "undecided", "leaning-no", "no")
+_SECURITY_COUNCIL = "SC"

@@ -4,7 +4,16 @@ from django.contrib import admin
 from django.urls import include, path
 
 from campaign.api import api
-from campaign.views import health, public, record, staff
+from campaign.views import (
+    cosponsors,
+    dashboard,
+    entry,
+    health,
+    history,
+    public,
+    record,
+    staff,
+)
 
 campaign_patterns = [
     path("", public.home, name="home"),
@@ -12,8 +21,31 @@ campaign_patterns = [
     path("states/<str:iso3>/", public.state_detail, name="state_detail"),
     path("series/<slug:slug>/", public.series_detail, name="series_detail"),
     path("ballots/<int:pk>/", public.ballot_detail, name="ballot_detail"),
-    path("staff/", staff.dashboard_index, name="dashboard_index"),
-    path("staff/campaigns/<slug:slug>/", staff.dashboard, name="dashboard"),
+    path("staff/", dashboard.dashboard_index, name="dashboard_index"),
+    path("staff/campaigns/<slug:slug>/", dashboard.dashboard, name="dashboard"),
+    path(
+        "staff/campaigns/<slug:slug>/stances/history/",
+        history.stance_history,
+        name="stance_history",
+    ),
+    path(
+        "staff/campaigns/<slug:slug>/stances/<str:iso3>/",
+        dashboard.stance_edit,
+        name="stance_edit",
+    ),
+    path("staff/ballots/", entry.ballot_list, name="ballot_list"),
+    path("staff/ballots/<int:pk>/entry/", entry.vote_entry, name="vote_entry"),
+    path(
+        "staff/ballots/<int:pk>/history/", history.ballot_history, name="ballot_history"
+    ),
+    path(
+        "staff/documents/<int:pk>/cosponsors/", cosponsors.cosponsors, name="cosponsors"
+    ),
+    path(
+        "staff/cosponsorships/<int:pk>/withdraw/",
+        cosponsors.withdraw,
+        name="cosponsor_withdraw",
+    ),
     path("staff/missions/", staff.mission_list, name="mission_list"),
     path("staff/missions/import/", staff.contacts_import, name="contacts_import"),
     path("staff/missions/contacts.csv", staff.contacts_export, name="contacts_export"),

@@ -15,6 +15,7 @@ from campaign.models import (
     MissionContact,
     Participation,
     ResolutionSeries,
+    Stance,
     Vote,
 )
 
@@ -113,3 +114,12 @@ class MissionContactFactory(factory.django.DjangoModelFactory):
     )
     name = factory.Sequence(lambda n: f"Contact {n}")
     email = factory.Sequence(lambda n: f"contact{n}@example.org")
+
+
+class StanceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Stance
+
+    campaign = factory.SubFactory(CampaignFactory)
+    state = factory.LazyFunction(lambda: MemberState.objects.get(iso3="FRA"))
+    position = Stance.Position.UNDECIDED

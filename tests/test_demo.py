@@ -92,7 +92,11 @@ def test_fictional_exercise_has_every_member_and_is_labelled(client):
     call_command("load_demo")
     series = ResolutionSeries.objects.get(is_fictional=True)
     assert "fictional" in series.title.lower()
-    ballot = Ballot.objects.filter(document__series=series).latest("date")
+    ballot = (
+        Ballot.objects.filter(document__series=series)
+        .exclude(outcome="pending")
+        .latest("date")
+    )
     assert ballot.votes.count() == 193
     page = client.get(ballot.get_absolute_url()).content.decode()
     assert "Fictional exercise" in page

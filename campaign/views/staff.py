@@ -1,4 +1,4 @@
-"""Staff screens: campaign dashboards and the missions' contacts."""
+"""Staff screens: the missions and their contacts."""
 
 import datetime
 import io
@@ -6,64 +6,14 @@ import io
 from django.contrib import messages
 from django.db.models import Count
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.shortcuts import redirect, render
 
 from accounts.policy import requires
 from campaign import services
 from campaign.exports import write_contacts
 from campaign.forms import CSVUploadForm
 from campaign.imports import ImportFailed
-from campaign.models import Ballot, Campaign, Mission, MissionContact, Participation
-
-
-def _campaigns_for(user):
-    qs = Campaign.objects.select_related("series", "lead")
-    if user.is_superuser:
-        return qs
-    return qs.filter(
-        participations__organisation__memberships__user=user,
-        participations__organisation__memberships__is_active=True,
-        participations__status=Participation.Status.ACCEPTED,
-    ).distinct()
-
-
-@requires("staff.view")
-def dashboard_index(request):
-    return render(
-        request,
-        "campaign/staff/dashboard_index.html",
-        {"campaigns": _campaigns_for(request.user)},
-    )
-
-
-@requires("staff.view")
-def dashboard(request, slug):
-    campaign = get_object_or_404(_campaigns_for(request.user), slug=slug)
-    today = timezone.localdate()
-    ballots = (
-        Ballot.objects.filter(
-            document__series=campaign.series, document__session=campaign.session
-        )
-        .select_related("document")
-        .order_by("date")
-    )
-    upcoming = [
-        (ballot, (ballot.date - today).days)
-        for ballot in ballots
-        if ballot.date >= today
-    ]
-    return render(
-        request,
-        "campaign/staff/dashboard.html",
-        {
-            "campaign": campaign,
-            "ballots": ballots,
-            "upcoming": upcoming,
-            "participations": campaign.participations.select_related("organisation"),
-            "today": today,
-        },
-    )
+from campaign.models import Mission, MissionContact
 
 
 @requires("contacts.manage")
