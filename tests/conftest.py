@@ -28,7 +28,8 @@ def pytest_runtest_teardown(item, nextitem):
     """A transactional test empties every table; put the reference data back."""
     yield
     marker = item.get_closest_marker("django_db")
-    if marker and marker.kwargs.get("transaction"):
+    # After the last test the test database itself is gone.
+    if nextitem is not None and marker and marker.kwargs.get("transaction"):
         with item.config.stash[blocking_manager_key].unblock():
             load_registry()
 
