@@ -49,6 +49,36 @@ def django_db_setup(django_db_setup, django_db_blocker):
         load_registry()
 
 
+@pytest.fixture(autouse=True)
+def _otp_off_unless_enforced(request, settings):
+    """Admins and signatories need a one-time password on staff pages; tests about
+    other things sign them in without one. Tests of access ask for otp_enforced."""
+    if "otp_enforced" not in request.fixturenames:
+        settings.OTP_REQUIRED = False
+
+
+@pytest.fixture
+def otp_enforced(settings):
+    settings.OTP_REQUIRED = True
+
+
+@pytest.fixture
+def sign_in():
+    """sign_in(client, user): a session that has passed a one-time password."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    def _sign_in(client, user, *, otp: bool = True):
+        if otp:
+            # django-otp marks the session verified when the user carries a device.
+            user.otp_device = TOTPDevice.objects.create(
+                user=user, name="test", confirmed=True
+            )
+        client.force_login(user)
+        return client
+
+    return _sign_in
+
+
 @pytest.fixture
 def redis_url():
     url = settings.REDIS_URL

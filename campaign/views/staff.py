@@ -6,10 +6,10 @@ import io
 from django.contrib import messages
 from django.db.models import Count
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from accounts.policy import requires
+from accounts.policy import load, requires
 from campaign import services
 from campaign.exports import write_contacts
 from campaign.forms import CSVUploadForm
@@ -37,9 +37,11 @@ def dashboard_index(request):
     )
 
 
-@requires("staff.view")
-def dashboard(request, slug):
-    campaign = get_object_or_404(_campaigns_for(request.user), slug=slug)
+@requires(
+    "campaign.view",
+    load=load(Campaign.objects.select_related("series", "lead"), slug="slug"),
+)
+def dashboard(request, campaign):
     today = timezone.localdate()
     ballots = (
         Ballot.objects.filter(
@@ -61,6 +63,7 @@ def dashboard(request, slug):
             "ballots": ballots,
             "upcoming": upcoming,
             "participations": campaign.participations.select_related("organisation"),
+            "stances": campaign.stances.select_related("state", "owner_organisation"),
             "today": today,
         },
     )
