@@ -65,15 +65,16 @@ def otp_enforced(settings):
 @pytest.fixture
 def sign_in():
     """sign_in(client, user): a session that has passed a one-time password."""
+    from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     def _sign_in(client, user, *, otp: bool = True):
-        if otp:
-            # django-otp marks the session verified when the user carries a device.
-            user.otp_device = TOTPDevice.objects.create(
-                user=user, name="test", confirmed=True
-            )
         client.force_login(user)
+        if otp:
+            device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+            session = client.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
         return client
 
     return _sign_in
