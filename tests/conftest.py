@@ -81,6 +81,16 @@ def sign_in():
 
 
 @pytest.fixture
+def eager_tasks():
+    """Tasks queued with delay()/delay_on_commit() run at once, in this process."""
+    from campaign.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+@pytest.fixture
 def redis_url():
     url = settings.REDIS_URL
     if not url:
