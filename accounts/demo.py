@@ -1,4 +1,4 @@
-"""Demo accounts' extras: authenticators with a published key, private notes and lists."""
+"""Demo extras: authenticators with a published key, private notes and lists."""
 
 from __future__ import annotations
 

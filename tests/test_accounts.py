@@ -37,7 +37,7 @@ def actions(organisation):
     return list(AuditEvent.objects.of(organisation).values_list("action", flat=True))
 
 
-# --- Invitations -------------------------------------------------------------------
+# --- Invitations ---
 
 
 def test_invitation_is_mailed_and_accepting_creates_the_account(
@@ -233,7 +233,7 @@ def test_otp_can_be_turned_off_only_in_development(settings):
     assert "OTP_REQUIRED" in result.stderr
 
 
-# --- Lockout ---------------------------------------------------------------------------
+# --- Lockout ---
 
 
 def test_five_failures_lock_the_account_out_with_a_clear_message(client):
@@ -300,7 +300,7 @@ def Client_():
     return Client()
 
 
-# --- Sessions --------------------------------------------------------------------------
+# --- Sessions ---
 
 
 def test_sign_out_everywhere_ends_every_session(otp_enforced):
@@ -356,7 +356,7 @@ def test_password_reset_by_email(
     )
 
 
-# --- Coalitions and private data --------------------------------------------------------
+# --- Coalitions and private data ---
 
 
 def test_campaign_is_shared_only_once_the_invited_organisation_accepts(
@@ -445,7 +445,7 @@ def test_contact_lists_keep_their_entries_apart(client, sign_in):
     assert contact_list.contacts.count() == 1
 
 
-# --- The audit log page -----------------------------------------------------------------
+# --- The audit log page ---
 
 
 def test_admin_reads_and_filters_the_log_of_their_organisation(

@@ -1,4 +1,4 @@
-"""Print the current one-time code of the demo admins' and signatories' authenticator."""
+"""Print the current one-time code of the demo admins' and signatories' devices."""
 
 import time
 
