@@ -3,7 +3,16 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import Membership, Organisation, User
+from .models import (
+    AuditEvent,
+    Contact,
+    ContactList,
+    Invitation,
+    Membership,
+    Note,
+    Organisation,
+    User,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -23,7 +32,7 @@ class UserAdmin(BaseUserAdmin):
             "Permissions",
             {"fields": ("is_active", "is_staff", "is_superuser", "groups")},
         ),
-        ("Dates", {"fields": ("last_login", "date_joined")}),
+        ("Dates", {"fields": ("last_login", "date_joined", "session_epoch")}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),
@@ -44,3 +53,54 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["role", "is_active", "organisation"]
     search_fields = ["user__email", "organisation__name"]
     list_select_related = ["user", "organisation"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "organisation", "role", "created_at", "expires_at"]
+    list_filter = ["role", "organisation"]
+    search_fields = ["email"]
+    readonly_fields = ["key", "accepted_at", "accepted_by", "revoked_at"]
+
+
+@admin.register(Note)
+class NoteAdmin(admin.ModelAdmin):
+    list_display = ["title", "organisation", "campaign", "state", "updated_at"]
+    list_filter = ["organisation"]
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    extra = 0
+
+
+@admin.register(ContactList)
+class ContactListAdmin(admin.ModelAdmin):
+    list_display = ["name", "organisation"]
+    list_filter = ["organisation"]
+    inlines = [ContactInline]
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ["name", "email", "contact_list"]
+    search_fields = ["name", "email"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the trail is written by the site, never edited."""
+
+    list_display = ["at", "action", "actor_email", "organisation", "ip_address"]
+    list_filter = ["action", "organisation"]
+    search_fields = ["actor_email", "target_repr", "ip_address"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

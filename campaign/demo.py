@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from accounts.demo import load_account_demo
 from accounts.models import Membership, Organisation, Role
 
 from .models import (
@@ -106,6 +107,7 @@ def load_demo() -> DemoReport:
     )
     _exercise_stances(exercise_campaign, organisations)
     _mission_contacts()
+    load_account_demo(organisations)
     return DemoReport(users=users, superuser=superuser)
 
 

@@ -1,5 +1,6 @@
 """Settings for the whole site, read from the environment (README: Configuration)."""
 
+import datetime
 import os
 from pathlib import Path
 
@@ -43,6 +44,9 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "simple_history",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "campaign",
     "accounts",
     "letters",
@@ -57,9 +61,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.RequestOriginMiddleware",
+    "accounts.middleware.IdleSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "campaign.urls"
@@ -115,6 +124,34 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
 SESSION_COOKIE_HTTPONLY = True
+# A session left untouched this long ends, whatever SESSION_COOKIE_AGE allows.
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=60 * 60 * 2)
+# Invitations to join an organisation stay valid this many days.
+INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
+# Number of reverse proxies in front of the site whose X-Forwarded-For is trusted.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Admins and signatories must pass a one-time password (django-otp, TOTP).
+OTP_REQUIRED = env.bool("OTP_REQUIRED", default=True)
+if not (OTP_REQUIRED or DEBUG or TESTING):
+    raise ImproperlyConfigured("OTP_REQUIRED may be turned off only with DEBUG=true.")
+OTP_TOTP_ISSUER = "UN Vote Campaigns"
+
+# Lockout after repeated failed sign-ins (django-axes): per email and address.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(
+    minutes=env.int("AXES_COOLOFF_MINUTES", default=30)
+)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.sign_in.locked_out"
+AXES_CLIENT_IP_CALLABLE = "accounts.origin.client_ip"
+AXES_USERNAME_CALLABLE = "accounts.origin.attempted_email"
+AXES_VERBOSE = False
 
 # Languages: the six official UN languages.
 LANGUAGE_CODE = "en"
@@ -272,7 +309,11 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Failed sign-ins reach the audit trail; axes' own notes are noise.
+        "axes": {"level": "WARNING"},
+    },
 }
 
 if TESTING:

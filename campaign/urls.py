@@ -60,6 +60,7 @@ campaign_patterns = [
 urlpatterns = [
     path("", include((campaign_patterns, "campaign"))),
     path("staff/", include("letters.urls")),
+    path("staff/", include("accounts.staff_urls")),
     path("accounts/", include("accounts.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

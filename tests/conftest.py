@@ -50,6 +50,47 @@ def django_db_setup(django_db_setup, django_db_blocker):
         load_registry()
 
 
+@pytest.fixture(autouse=True)
+def _otp_off_unless_enforced(request, settings):
+    """Admins and signatories need a one-time password on staff pages; tests about
+    other things sign them in without one. Tests of access ask for otp_enforced."""
+    if "otp_enforced" not in request.fixturenames:
+        settings.OTP_REQUIRED = False
+
+
+@pytest.fixture
+def otp_enforced(settings):
+    settings.OTP_REQUIRED = True
+
+
+@pytest.fixture
+def sign_in():
+    """sign_in(client, user): a session that has passed a one-time password."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    def _sign_in(client, user, *, otp: bool = True):
+        client.force_login(user)
+        if otp:
+            device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+            session = client.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+        return client
+
+    return _sign_in
+
+
+@pytest.fixture
+def eager_tasks():
+    """Tasks queued with delay()/delay_on_commit() run at once, in this process."""
+    from campaign.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
 @pytest.fixture
 def redis_url():
     url = settings.REDIS_URL

@@ -1,7 +1,16 @@
 import pytest
 from django.core.management import call_command
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import Membership, Organisation, Role, User
+from accounts.models import (
+    Contact,
+    ContactList,
+    Membership,
+    Note,
+    Organisation,
+    Role,
+    User,
+)
 from campaign.models import (
     Ballot,
     Campaign,
@@ -27,6 +36,10 @@ MODELS = [
     Campaign,
     Stance,
     MissionContact,
+    Note,
+    ContactList,
+    Contact,
+    TOTPDevice,
 ]
 
 
@@ -117,3 +130,29 @@ def test_ballot_page_shows_reported_totals_without_a_record(client):
     assert "Officially reported" in page
     assert "<strong>111</strong>" in page and "<strong>55</strong>" in page
     assert "No state-by-state record" in page
+
+
+def test_demo_admins_pass_the_one_time_password_with_the_published_key(
+    client, otp_enforced, capsys
+):
+    call_command("load_demo")
+    assert TOTPDevice.objects.filter(user__email="ai-admin@example.org").count() == 1
+    assert not TOTPDevice.objects.filter(user__email="ai-drafter@example.org").exists()
+    capsys.readouterr()
+    client.post(
+        "/accounts/login/",
+        {"username": "ai-admin@example.org", "password": "vote-day-2014"},
+    )
+    assert client.get("/staff/")["Location"].startswith("/accounts/security/otp/")
+    call_command("demo_otp_code")
+    code = capsys.readouterr().out.split()[0]
+    response = client.post("/accounts/security/otp/", {"token": code})
+    assert response.status_code == 302
+    assert client.get("/staff/").status_code == 200
+
+
+def test_demo_notes_stay_with_their_organisation():
+    call_command("load_demo")
+    hrw = Note.objects.get(organisation__short_name="HRW")
+    assert "HRW" in hrw.title
+    assert Note.objects.filter(organisation__short_name="AI").count() == 1

@@ -3,14 +3,12 @@
 import datetime
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Organisation, User
-from accounts.policy import can, requires
+from accounts.policy import can, load, requires
 from campaign import services
 from campaign.forms import StanceFilterForm, StanceForm
 from campaign.models import (
@@ -48,11 +46,7 @@ def campaigns_for(user):
     ).distinct()
 
 
-def _campaign_or_404(request, slug: str) -> Campaign:
-    campaign = get_object_or_404(campaigns_for(request.user), slug=slug)
-    if not can(request.user, "stances.view", campaign):
-        raise Http404
-    return campaign
+_CAMPAIGN = load(Campaign.objects.select_related("series", "lead"), slug="slug")
 
 
 @requires("staff.view")
@@ -116,9 +110,8 @@ def _bar(
     return segments
 
 
-@requires("stances.view")
-def dashboard(request, slug):
-    campaign = _campaign_or_404(request, slug)
+@requires("campaign.view", load=_CAMPAIGN)
+def dashboard(request, campaign):
     today = timezone.localdate()
     ballots = list(
         Ballot.objects.filter(
@@ -255,11 +248,8 @@ def _filtered(rows, wanted: dict):
     return result
 
 
-@requires("stances.edit")
-def stance_edit(request, slug, iso3):
-    campaign = _campaign_or_404(request, slug)
-    if not can(request.user, "stances.edit", campaign):
-        raise PermissionDenied("You may not change this campaign's stances.")
+@requires("stances.edit", load=_CAMPAIGN)
+def stance_edit(request, campaign, iso3):
     state = get_object_or_404(MemberState.objects.members(), iso3=iso3.upper())
     stance = Stance.objects.filter(campaign=campaign, state=state).first()
     initial = (

@@ -1,13 +1,11 @@
 """Change history for staff: a ballot and its votes, a campaign's stances."""
 
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
-from accounts.policy import can, requires
+from accounts.policy import load, requires
 from campaign import audit
-from campaign.models import Ballot, Stance, Vote
-from campaign.views.dashboard import campaigns_for
+from campaign.models import Ballot, Campaign, Stance, Vote
 
 PAGE_SIZE = 100
 
@@ -44,11 +42,8 @@ def ballot_history(request, pk):
     )
 
 
-@requires("stances.view")
-def stance_history(request, slug):
-    campaign = get_object_or_404(campaigns_for(request.user), slug=slug)
-    if not can(request.user, "stances.view", campaign):
-        raise Http404
+@requires("stances.view", load=load(Campaign, slug="slug"))
+def stance_history(request, campaign):
     changes = audit.changes(
         Stance.history.filter(campaign_id=campaign.pk).select_related(
             "history_user", "state", "owner_organisation", "owner"

@@ -3,6 +3,7 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from accounts.demo import DEMO_OTP_KEY
 from campaign.demo import DEMO_PASSWORD, load_demo
 
 
@@ -17,3 +18,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  {report.superuser:34} site administrator (Django admin)")
         for email, what in report.users:
             self.stdout.write(f"  {email:34} {what}")
+        self.stdout.write(
+            "Admins and signatories also need a one-time code: add the key "
+            f"{DEMO_OTP_KEY} to an authenticator app, or run "
+            "`python manage.py demo_otp_code`."
+        )

@@ -1,0 +1,1 @@
+"""Account and organisation screens, one module per screen."""
