@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from accounts.models import Membership, Organisation, Role
+from letters.demo import load_demo_letters
 
 from .models import (
     Ballot,
@@ -106,6 +107,7 @@ def load_demo() -> DemoReport:
     )
     _exercise_stances(exercise_campaign, organisations)
     _mission_contacts()
+    load_demo_letters()
     return DemoReport(users=users, superuser=superuser)
 
 

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from campaign.views import health, public, staff
+from letters.urls import public_patterns as letter_public_patterns
 
 campaign_patterns = [
     path("", public.home, name="home"),
@@ -21,6 +22,7 @@ campaign_patterns = [
 urlpatterns = [
     path("", include((campaign_patterns, "campaign"))),
     path("staff/", include("letters.urls")),
+    path("letters/", include((letter_public_patterns, "letters_public"))),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
