@@ -174,12 +174,20 @@ def render(
     return "".join(out)
 
 
-_LEADING_TAGS = re.compile(r"<p>((?:\s*\{%[^%]*%\})+)\s*")
-_TRAILING_TAGS = re.compile(r"\s*((?:\{%[^%]*%\}\s*)+)</p>")
+_OWN_LINE_TAG = re.compile(r"(<p>|\n)[ \t]*(\{%[^%\n]*%\})[ \t]*(</p>|\n)")
+
+
+def _split_paragraph(match: re.Match) -> str:
+    before = "" if match.group(1) == "<p>" else "</p>"
+    after = "" if match.group(3) == "</p>" else "<p>"
+    return before + match.group(2) + after
 
 
 def unwrap_block_tags(html: str) -> str:
-    """Move conditions that open or close a paragraph outside it, so a condition
-    written on a line of its own wraps whole paragraphs, not their insides."""
-    html = _LEADING_TAGS.sub(lambda m: m.group(1).strip() + "<p>", html)
-    return _TRAILING_TAGS.sub(lambda m: "</p>" + m.group(1).strip(), html)
+    """A condition on a line of its own ends the paragraph it sits in, so that it
+    wraps whole paragraphs rather than leaving half of one behind."""
+    for _ in range(html.count("{%") + 1):
+        html, changes = _OWN_LINE_TAG.subn(_split_paragraph, html)
+        if not changes:
+            break
+    return html

@@ -630,6 +630,11 @@ def signatories(*, version: LetterVersion) -> list[dict]:
     ]
 
 
+def _is_approved_version(version: LetterVersion) -> bool:
+    state = approval_state(version.letter).languages.get(version.language)
+    return state is not None and state.version.pk == version.pk and state.is_approved
+
+
 def letter_pdf(
     *,
     version: LetterVersion,
@@ -649,7 +654,10 @@ def letter_pdf(
         merged = render_generic(version=version)
     date = date or timezone.localdate()
     with translation.override(_DJANGO_LANGUAGE.get(version.language, version.language)):
-        shown_date = formats.date_format(date, "DATE_FORMAT")
+        # The UN writes English dates day first: 18 November 2014.
+        shown_date = formats.date_format(
+            date, "j F Y" if version.language == "en" else "DATE_FORMAT"
+        )
         document = render_to_string(
             "letters/pdf/letter.html",
             {
@@ -661,6 +669,7 @@ def letter_pdf(
                 "date": shown_date,
                 "signatories": signatories(version=version),
                 "rtl": version.language == UNLanguage.ARABIC,
+                "approved": _is_approved_version(version),
             },
         )
     return weasyprint.HTML(string=document, base_url=str(settings.BASE_DIR)).write_pdf()
