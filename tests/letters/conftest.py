@@ -115,7 +115,7 @@ def sign_all(letter, coalition, language="en"):
 
 @pytest.fixture
 def record(coalition):
-    """Last session: France yes, the DPRK no (plenary); this session France cosponsors."""
+    """Last session France voted yes and the DPRK no; this session France cosponsors."""
     series = coalition.campaign.series
     france = MemberState.objects.get(iso3="FRA")
     dprk = MemberState.objects.get(iso3="PRK")

@@ -1,4 +1,4 @@
-"""The mail-merge language: fixed fields and conditions, validated, escaped, no engine."""
+"""The mail-merge language: fixed names only, validated, escaped, no template engine."""
 
 import datetime
 

@@ -20,7 +20,8 @@ XSS_CORPUS = [
     '<a href="JaVaScRiPt:alert(1)">link</a>',
     '<a href="  javascript:alert(1)">link</a>',
     '<a href="jav&#x09;ascript:alert(1)">link</a>',
-    '<a href="&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1)">x</a>',
+    '<a href="&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;'
+    'alert(1)">x</a>',
     '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>',
     '<a href="vbscript:msgbox(1)">x</a>',
     "[click](javascript:alert(1))",

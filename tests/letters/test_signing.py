@@ -1,4 +1,4 @@
-"""Versions, co-signers and sign-offs: nothing counts but an approval of the exact text."""
+"""Versions, co-signers and sign-offs: only an approval of the exact text counts."""
 
 import datetime
 
