@@ -24,10 +24,6 @@ SCREENSHOTS = os.environ.get("LETTER_SCREENSHOTS")
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# Playwright's sync API runs an event loop in this thread; the test's own
-# database calls are ordinary synchronous ones.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 BODY = """{{ salutation }},
 
 We write about this year's vote.
@@ -44,7 +40,11 @@ Yours sincerely,"""
 
 
 @pytest.fixture
-def browser():
+def browser(monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the test's own
+    # database calls are ordinary synchronous ones. Only for this test: the
+    # variable must not leak into other tests' subprocesses.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium is missing at {CHROMIUM} (apt-get install chromium)")
     playwright_api = pytest.importorskip("playwright.sync_api")
