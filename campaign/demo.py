@@ -16,6 +16,7 @@ from django.db import transaction
 
 from accounts.demo import load_account_demo
 from accounts.models import Membership, Organisation, Role
+from letters.demo import load_demo_letters
 
 from .models import (
     Ballot,
@@ -108,6 +109,7 @@ def load_demo() -> DemoReport:
     _exercise_stances(exercise_campaign, organisations)
     _mission_contacts()
     load_account_demo(organisations)
+    load_demo_letters()
     return DemoReport(users=users, superuser=superuser)
 
 

@@ -14,6 +14,7 @@ from campaign.views import (
     record,
     staff,
 )
+from letters.urls import public_patterns as letter_public_patterns
 
 campaign_patterns = [
     path("", public.home, name="home"),
@@ -61,6 +62,7 @@ urlpatterns = [
     path("", include((campaign_patterns, "campaign"))),
     path("staff/", include("letters.urls")),
     path("staff/", include("accounts.staff_urls")),
+    path("letters/", include((letter_public_patterns, "letters_public"))),
     path("accounts/", include("accounts.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

@@ -1,4 +1,4 @@
-"""Celery entry points for outgoing mail: each takes ids and calls letters.services."""
+"""Celery entry points for letters and mail: ids in, letters.services called."""
 
 from celery import shared_task
 
@@ -8,3 +8,8 @@ from . import services
 @shared_task
 def send_test_message(user_id: int) -> None:
     services.send_test_message(user_id=user_id)
+
+
+@shared_task(acks_late=True)
+def send_reapproval_notice(version_id: int) -> None:
+    services.send_reapproval_notice(version_id=version_id)

@@ -1,16 +1,56 @@
-"""Staff URLs for letters and captured mail."""
+"""URLs for letters: staff screens under /staff/, public pages under /letters/."""
 
 from django.urls import path
 
-from . import views
+from .views import documents, drafting, outbox, public, signing
 
 app_name = "letters"
 
 urlpatterns = [
-    path("outbox/", views.outbox, name="outbox"),
-    path("outbox/test/", views.outbox_test, name="outbox_test"),
-    path("outbox/<str:name>/", views.outbox_message, name="outbox_message"),
+    path("outbox/", outbox.outbox, name="outbox"),
+    path("outbox/test/", outbox.outbox_test, name="outbox_test"),
+    path("outbox/<str:name>/", outbox.outbox_message, name="outbox_message"),
     path(
-        "outbox/<str:name>/html/", views.outbox_message_html, name="outbox_message_html"
+        "outbox/<str:name>/html/",
+        outbox.outbox_message_html,
+        name="outbox_message_html",
     ),
+    path("campaigns/<slug:slug>/letters/", drafting.letter_list, name="letter_list"),
+    path("campaigns/<slug:slug>/letters/new/", drafting.letter_new, name="letter_new"),
+    path(
+        "campaigns/<slug:slug>/letters/start-from/",
+        drafting.letter_start_from,
+        name="letter_start_from",
+    ),
+    path("letters/<int:pk>/", drafting.letter_detail, name="letter_detail"),
+    path(
+        "letters/<int:pk>/edit/<str:language>/",
+        drafting.letter_edit,
+        name="letter_edit",
+    ),
+    path("letters/<int:pk>/diff/", drafting.version_diff, name="version_diff"),
+    path("letters/<int:pk>/preview/", drafting.letter_preview, name="letter_preview"),
+    path("letters/<int:pk>/pdf/", documents.letter_pdf, name="letter_pdf"),
+    path("letters/<int:pk>/invite/", signing.cosigner_invite, name="cosigner_invite"),
+    path("letters/<int:pk>/deadline/", signing.letter_deadline, name="letter_deadline"),
+    path("letters/<int:pk>/publish/", signing.letter_publish, name="letter_publish"),
+    path("versions/<int:pk>/", drafting.version_detail, name="version_detail"),
+    path("versions/<int:pk>/comment/", drafting.comment_add, name="comment_add"),
+    path("versions/<int:pk>/status/", drafting.version_status, name="version_status"),
+    path("versions/<int:pk>/sign-off/", signing.sign_off, name="sign_off"),
+    path("versions/<int:pk>/template/", drafting.template_save, name="template_save"),
+    path(
+        "cosigners/<int:pk>/respond/", signing.cosigner_respond, name="cosigner_respond"
+    ),
+    path(
+        "cosigners/<int:pk>/withdraw/",
+        signing.cosigner_withdraw,
+        name="cosigner_withdraw",
+    ),
+    path("cosigners/<int:pk>/move/", signing.cosigner_move, name="cosigner_move"),
+]
+
+public_patterns = [
+    path("<slug:slug>/", public.letter_page, name="letter"),
+    path("<slug:slug>/pdf/", documents.public_pdf, name="letter_pdf"),
 ]

@@ -23,6 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts.models import Contact, ContactList, Invitation, Note, Role
 from campaign.models import Cosponsorship, Participation, Stance
 from letters import mailbox
+from letters.services import create_letter, invite_cosigner, respond_to_invitation
 
 from .factories import (
     BallotFactory,
@@ -54,6 +55,8 @@ PUBLIC = {
     "accounts:password_reset_confirm",
     "accounts:password_reset_complete",
     "accounts:invitation",
+    "letters_public:letter",
+    "letters_public:letter_pdf",
 }
 PUBLIC_NAMESPACES = {"admin", "api"}
 
@@ -75,6 +78,18 @@ CONTACT_ROLES = answers(default=200, signatory=403, viewer=403)
 RECORD_EDITORS = answers(default=200, signatory=403, viewer=403)
 
 
+# Letters: the lead's drafters write, its admins and drafters manage; a
+# partner's people answer for their own organisation.
+LETTER_MANAGERS = answers(
+    default=403, admin=302, drafter=302, partner=403, unrelated=404
+)
+PARTNER_ONLY = answers(default=403, partner=302, unrelated=404)
+
+
+def LETTER_DRAFTERS(status: int) -> dict[str, int]:  # noqa: N802
+    return answers(default=403, drafter=status, unrelated=404)
+
+
 def own_admin_only(status: int) -> dict[str, int]:
     return answers(default=403, admin=status, partner=404, unrelated=404)
 
@@ -94,7 +109,7 @@ class Case:
     expect: dict[str, int]
     kwargs: Callable[[World], dict] = lambda w: {}
     method: str = "get"
-    data: dict = field(default_factory=dict)
+    data: dict | Callable[[World], dict] = field(default_factory=dict)
 
 
 @dataclass
@@ -109,6 +124,13 @@ class World:
     invitation: object
     ballot: object
     cosponsorship: object
+    letter: object
+    partner_cosigner: object
+
+    @property
+    def version(self):
+        return self.letter.versions.get()
+
     extra: object
     mail_name: str
 
@@ -149,6 +171,68 @@ EXPECTED: dict[str, Case] = {
     "campaign:stance_edit": Case(
         answers(default=200, viewer=403, unrelated=404),
         lambda w: {"slug": w.campaign.slug, "iso3": "fra"},
+    ),
+    # Joint letters: shared with the campaign's coalition.
+    "letters:letter_list": Case(
+        CAMPAIGN_PARTICIPANTS, lambda w: {"slug": w.campaign.slug}
+    ),
+    "letters:letter_new": Case(
+        answers(default=200, signatory=403, sender=403, viewer=403, unrelated=404),
+        lambda w: {"slug": w.campaign.slug},
+    ),
+    "letters:letter_start_from": Case(
+        answers(default=400, signatory=403, sender=403, viewer=403, unrelated=404),
+        lambda w: {"slug": w.campaign.slug},
+        "post",
+    ),
+    "letters:letter_detail": Case(CAMPAIGN_PARTICIPANTS, lambda w: {"pk": w.letter.pk}),
+    "letters:letter_edit": Case(
+        LETTER_DRAFTERS(200), lambda w: {"pk": w.letter.pk, "language": "en"}
+    ),
+    "letters:version_diff": Case(
+        CAMPAIGN_PARTICIPANTS,
+        lambda w: {"pk": w.letter.pk},
+        data=lambda w: {"from": w.version.pk, "to": w.version.pk},
+    ),
+    "letters:letter_preview": Case(
+        CAMPAIGN_PARTICIPANTS, lambda w: {"pk": w.letter.pk}
+    ),
+    "letters:letter_pdf": Case(CAMPAIGN_PARTICIPANTS, lambda w: {"pk": w.letter.pk}),
+    "letters:cosigner_invite": Case(
+        LETTER_MANAGERS, lambda w: {"pk": w.letter.pk}, "post"
+    ),
+    "letters:letter_deadline": Case(
+        LETTER_MANAGERS, lambda w: {"pk": w.letter.pk}, "post"
+    ),
+    "letters:letter_publish": Case(
+        LETTER_MANAGERS, lambda w: {"pk": w.letter.pk}, "post"
+    ),
+    "letters:version_detail": Case(
+        CAMPAIGN_PARTICIPANTS, lambda w: {"pk": w.version.pk}
+    ),
+    "letters:comment_add": Case(
+        answers(default=302, unrelated=404), lambda w: {"pk": w.version.pk}, "post"
+    ),
+    "letters:version_status": Case(
+        LETTER_DRAFTERS(302), lambda w: {"pk": w.version.pk}, "post"
+    ),
+    "letters:sign_off": Case(
+        answers(default=403, signatory=302, unrelated=404),
+        lambda w: {"pk": w.version.pk},
+        "post",
+        data=lambda w: {"cosigner": w.letter.cosigners.get(organisation=w.own).pk},
+    ),
+    "letters:template_save": Case(
+        LETTER_DRAFTERS(302), lambda w: {"pk": w.version.pk}, "post"
+    ),
+    "letters:cosigner_respond": Case(
+        PARTNER_ONLY, lambda w: {"pk": w.partner_cosigner.pk}, "post"
+    ),
+    "letters:cosigner_withdraw": Case(
+        PARTNER_ONLY, lambda w: {"pk": w.partner_cosigner.pk}, "post"
+    ),
+    "letters:cosigner_move": Case(
+        LETTER_MANAGERS, lambda w: {"pk": w.partner_cosigner.pk}, "post"
     ),
     # Captured mail.
     "letters:outbox": Case(EVERY_MEMBER),
@@ -322,6 +406,18 @@ def world(settings, tmp_path) -> World:
 
     contact_list = ContactList.objects.create(organisation=own_org, name="Donors")
     ballot = BallotFactory(document__series=campaign.series)
+    letter = create_letter(
+        campaign=campaign,
+        lead=own_org,
+        title="Joint letter",
+        subject="Vote yes",
+        body_source="{{ salutation }}, please vote yes.",
+        by=users["drafter"],
+    )
+    partner_cosigner = invite_cosigner(
+        letter=letter, organisation=partner, by=users["drafter"]
+    )
+    respond_to_invitation(cosigner=partner_cosigner, accept=True, by=users["partner"])
     return World(
         own=own_org,
         users=users,
@@ -338,6 +434,8 @@ def world(settings, tmp_path) -> World:
         extra=extra,
         mail_name=mailbox.captured_messages()[0].name,
         ballot=ballot,
+        letter=letter,
+        partner_cosigner=partner_cosigner,
         cosponsorship=Cosponsorship.objects.create(
             document=ballot.document, state_id=_state_id(), since=ballot.date
         ),
@@ -388,7 +486,8 @@ def test_staff_url_answers_each_visitor_as_expected(
             client = Client()
             if actor != "anonymous":
                 sign_in(client, world.users[actor])
-            response = getattr(client, case.method)(url, case.data)
+            data = case.data(world) if callable(case.data) else case.data
+            response = getattr(client, case.method)(url, data)
             got[actor] = response.status_code
             if actor == "anonymous" and response.status_code == 302:
                 assert response["Location"].startswith(reverse("accounts:login"))

@@ -1,4 +1,4 @@
-"""Staff screens for letters and the captured outgoing mail."""
+"""Staff screens for the captured outgoing mail (the Outbox)."""
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.policy import requires
 
-from . import mailbox, tasks
+from .. import mailbox, tasks
 
 
 @requires("mail.read")

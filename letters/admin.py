@@ -1,0 +1,35 @@
+"""Admin for letters: read what was saved and signed; writes go through the site."""
+
+from django.contrib import admin
+
+from .models import Comment, CoSigner, Letter, LetterTemplate, LetterVersion, SignOff
+
+
+class CoSignerInline(admin.TabularInline):
+    model = CoSigner
+    extra = 0
+
+
+@admin.register(Letter)
+class LetterAdmin(admin.ModelAdmin):
+    list_display = ["title", "campaign", "lead", "is_published", "created_at"]
+    list_filter = ["is_published", "campaign"]
+    search_fields = ["title"]
+    inlines = [CoSignerInline]
+
+
+@admin.register(LetterVersion)
+class LetterVersionAdmin(admin.ModelAdmin):
+    list_display = ["letter", "language", "number", "status", "created_at"]
+    list_filter = ["language", "status"]
+    readonly_fields = ["body_html", "text_hash"]
+
+
+@admin.register(SignOff)
+class SignOffAdmin(admin.ModelAdmin):
+    list_display = ["version", "organisation", "signatory", "signed_at"]
+    readonly_fields = ["text_hash", "signed_at"]
+
+
+admin.site.register(Comment)
+admin.site.register(LetterTemplate)

@@ -1,0 +1,1 @@
+"""Staff and public screens of the letters app, one module per screen group."""
