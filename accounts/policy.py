@@ -31,6 +31,12 @@ RULES: dict[str, Callable] = {
     ),
 }
 
+# Reminders and alerts.
+RULES["reminders.manage"] = lambda user, obj=None: _has_role(
+    user, Role.ADMIN, Role.SENDER, Role.DRAFTER
+)
+RULES["alerts.follow"] = lambda user, obj=None: _is_member(user)
+
 
 def can(user, action: str, obj=None) -> bool:
     if not user.is_authenticated or not user.is_active:

@@ -21,6 +21,7 @@ campaign_patterns = [
 urlpatterns = [
     path("", include((campaign_patterns, "campaign"))),
     path("staff/", include("letters.urls")),
+    path("", include("letters.subscription_urls")),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),

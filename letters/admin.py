@@ -1,0 +1,1 @@
+from .reminders_admin import *  # noqa: F401, F403

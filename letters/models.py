@@ -1,0 +1,1 @@
+from .reminders import *  # noqa: F401, F403

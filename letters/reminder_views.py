@@ -1,0 +1,172 @@
+"""Staff screens: a campaign's reminder rules and upcoming reminders; alert follows."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role
+from accounts.policy import requires
+from campaign.models import Campaign, Participation
+
+from . import alerts, audiences, schedule
+from .reminder_forms import FollowForm, ReminderRuleForm
+from .reminders import Follow, Reminder, ReminderRule
+
+MANAGING_ROLES = [Role.ADMIN, Role.SENDER, Role.DRAFTER]
+
+
+def _campaign(user, slug: str) -> Campaign:
+    """The campaign, if one of the user's managing organisations takes part."""
+    campaigns = Campaign.objects.select_related("series")
+    if not user.is_superuser:
+        campaigns = campaigns.filter(
+            participations__status=Participation.Status.ACCEPTED,
+            participations__organisation__memberships__user=user,
+            participations__organisation__memberships__is_active=True,
+            participations__organisation__memberships__role__in=MANAGING_ROLES,
+        ).distinct()
+    return get_object_or_404(campaigns, slug=slug)
+
+
+def _rule(campaign: Campaign, pk: int) -> ReminderRule:
+    return get_object_or_404(
+        ReminderRule.objects.live().select_related("campaign__series", "ballot"),
+        campaign=campaign,
+        pk=pk,
+    )
+
+
+def _preview(rule: ReminderRule) -> dict:
+    """Who the rule would reach now; subscribers' addresses are never shown."""
+    recipients = audiences.audience_for(rule)
+    hidden = rule.audience == ReminderRule.Audience.SUBSCRIBERS_RESULT
+    return {
+        "count": len(recipients),
+        "recipients": [] if hidden else recipients,
+        "hidden": hidden,
+    }
+
+
+@requires("reminders.manage")
+def reminder_list(request, slug):
+    campaign = _campaign(request.user, slug)
+    zone = ZoneInfo(campaign.time_zone)
+    rules = (
+        ReminderRule.objects.live()
+        .filter(campaign=campaign)
+        .select_related("campaign__series", "ballot__document")
+    )
+    rows = []
+    for rule in rules:
+        pending = rule.reminders.filter(status=Reminder.Status.PENDING).first()
+        rows.append(
+            {
+                "rule": rule,
+                "when": schedule.when_label(rule),
+                "pending": pending,
+                "due_local": pending.due_at.astimezone(zone) if pending else None,
+                "preview": _preview(rule),
+            }
+        )
+    history = (
+        Reminder.objects.filter(rule__campaign=campaign)
+        .exclude(status=Reminder.Status.PENDING)
+        .select_related("rule")
+        .order_by("-due_at")[:50]
+    )
+    return render(
+        request,
+        "letters/reminders/reminder_list.html",
+        {
+            "campaign": campaign,
+            "rows": rows,
+            "history": [(r, r.due_at.astimezone(zone)) for r in history],
+        },
+    )
+
+
+@requires("reminders.manage")
+def reminder_preview(request, slug, pk):
+    campaign = _campaign(request.user, slug)
+    rule = _rule(campaign, pk)
+    return render(
+        request,
+        "letters/reminders/reminder_preview.html",
+        {"campaign": campaign, "rule": rule, "preview": _preview(rule)},
+    )
+
+
+@requires("reminders.manage")
+def reminder_edit(request, slug, pk=None):
+    campaign = _campaign(request.user, slug)
+    rule = _rule(campaign, pk) if pk else None
+    form = ReminderRuleForm(request.POST or None, instance=rule, campaign=campaign)
+    if request.method == "POST" and form.is_valid():
+        rule = schedule.save_reminder_rule(rule=form.save(), by=request.user)
+        messages.success(request, f"Reminder “{rule.name}” saved.")
+        return redirect("letters:reminder_list", campaign.slug)
+    return render(
+        request,
+        "letters/reminders/reminder_form.html",
+        {"campaign": campaign, "rule": rule, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+STATUS_ACTIONS = {
+    "pause": ReminderRule.Status.PAUSED,
+    "resume": ReminderRule.Status.ACTIVE,
+    "cancel": ReminderRule.Status.CANCELLED,
+}
+
+
+@requires("reminders.manage")
+@require_POST
+def reminder_status(request, slug, pk):
+    campaign = _campaign(request.user, slug)
+    rule = _rule(campaign, pk)
+    status = STATUS_ACTIONS.get(request.POST.get("action", ""))
+    if status is None:
+        raise Http404("Unknown action.")
+    schedule.set_rule_status(rule=rule, status=status)
+    messages.success(request, f"Reminder “{rule.name}”: {rule.get_status_display()}.")
+    return redirect("letters:reminder_list", campaign.slug)
+
+
+@requires("alerts.follow")
+def follows(request):
+    form = FollowForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        alerts.follow(
+            user=request.user,
+            series=form.cleaned_data["series"],
+            state=form.cleaned_data["state"],
+            frequency=form.cleaned_data["frequency"],
+        )
+        messages.success(request, "You follow it now.")
+        return redirect("letters:follows")
+    return render(
+        request,
+        "letters/reminders/follows.html",
+        {
+            "form": form,
+            "follows": Follow.objects.filter(user=request.user).select_related(
+                "series", "state"
+            ),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@requires("alerts.follow")
+@require_POST
+def unfollow(request, pk):
+    if not alerts.unfollow(user=request.user, follow_id=pk):
+        raise Http404("Not followed.")
+    messages.success(request, "No longer followed.")
+    return redirect("letters:follows")
