@@ -90,6 +90,12 @@ def reminder_list(request, slug):
     )
 
 
+TEXT_PREVIEW = {
+    ReminderRule.Audience.STAFF_DIGEST,
+    ReminderRule.Audience.COSIGNERS_PENDING,
+}
+
+
 @requires("reminders.manage")
 def reminder_preview(request, slug, pk):
     campaign = _campaign(request.user, slug)
@@ -97,7 +103,14 @@ def reminder_preview(request, slug, pk):
     return render(
         request,
         "letters/reminders/reminder_preview.html",
-        {"campaign": campaign, "rule": rule, "preview": _preview(rule)},
+        {
+            "campaign": campaign,
+            "rule": rule,
+            "preview": _preview(rule),
+            "text": schedule.render_reminder_text(rule=rule)
+            if rule.audience in TEXT_PREVIEW
+            else "",
+        },
     )
 
 

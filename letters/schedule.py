@@ -279,19 +279,28 @@ def send_reminder(*, reminder: Reminder, now: datetime.datetime) -> int:
     recipients = audiences.audience_for(rule)
     if not recipients:
         raise Skip("Nobody to reach when it ran.")
-    context = reminder_context(rule=rule, now=now)
-    template = (
-        "letters/emails/reminder_staff_digest.txt"
-        if rule.audience == Audience.STAFF_DIGEST
-        else "letters/emails/reminder_cosigners.txt"
-    )
     return outgoing.deliver(
         kind=f"reminder:{rule.audience}",
         recipients=[r.email for r in recipients],
         subject=rule.subject,
-        text=render_to_string(template, context),
+        text=render_reminder_text(rule=rule, now=now),
         key=f"reminder:{reminder.pk}",
     )
+
+
+def render_reminder_text(
+    *, rule: ReminderRule, now: datetime.datetime | None = None
+) -> str:
+    """The text a staff or co-signer reminder carries, as it would be now."""
+    template = (
+        "letters/emails/reminder_staff_digest.txt"
+        if rule.audience == ReminderRule.Audience.STAFF_DIGEST
+        else "letters/emails/reminder_cosigners.txt"
+    )
+    with timezone.override(rule.campaign.time_zone):
+        return render_to_string(
+            template, reminder_context(rule=rule, now=now or timezone.now())
+        )
 
 
 def reminder_context(*, rule: ReminderRule, now: datetime.datetime) -> dict:
