@@ -110,6 +110,8 @@ def reminder_preview(request, slug, pk):
             "text": schedule.render_reminder_text(rule=rule)
             if rule.audience in TEXT_PREVIEW
             else "",
+            "appeal_blocked": rule.audience == ReminderRule.Audience.MISSIONS_FOLLOW_UP
+            and schedule.approved_version(letter_id=rule.letter_id) is None,
         },
     )
 

@@ -197,3 +197,17 @@ def test_the_digest_preview_names_owners_of_undecided_states(client, campaign, d
     rule = schedule.save_reminder_rule(rule=ReminderRuleFactory(campaign=campaign))
     text = schedule.render_reminder_text(rule=rule)
     assert "Indonesia: Undecided; owner: " + str(drafter) in text
+
+
+def test_the_missions_preview_warns_that_no_approved_letter_means_no_appeal(
+    client, campaign, drafter
+):
+    rule = schedule.save_reminder_rule(
+        rule=ReminderRuleFactory(
+            campaign=campaign, audience=ReminderRule.Audience.MISSIONS_FOLLOW_UP
+        )
+    )
+    body = client.get(
+        reverse("letters:reminder_preview", args=[campaign.slug, rule.pk])
+    ).content.decode()
+    assert "None is approved now" in body

@@ -198,3 +198,20 @@ def test_the_subscription_page_needs_no_inline_script_or_style(client, series):
     assert "style=" not in body
     assert "<script>" not in body
     assert 'class="hp-field"' in body
+
+
+def test_the_admin_lists_no_subscriber_addresses(admin_client, series):
+    SubscriptionFactory(series=series, email="private-reader@example.net")
+    for model in ("reminderrule", "reminder", "follow", "alertevent", "subscription"):
+        url = reverse(f"admin:letters_{model}_changelist")
+        response = admin_client.get(url)
+        assert response.status_code == 200, url
+    body = admin_client.get(
+        reverse("admin:letters_subscription_changelist")
+    ).content.decode()
+    assert "private-reader" not in body
+    found = admin_client.get(
+        reverse("admin:letters_subscription_changelist"),
+        {"q": "private-reader@example.net"},
+    ).content.decode()
+    assert "1 subscription" in found
