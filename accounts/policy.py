@@ -179,6 +179,17 @@ RULES: dict[str, Rule] = {
     "campaign.respond": Rule(allows=_has_org_role(Role.ADMIN), sees=is_member),
 }
 
+# Reminders (obj: the campaign) and alerts.
+_REMINDER_ROLES = frozenset({Role.ADMIN, Role.SENDER, Role.DRAFTER})
+RULES["reminders.manage"] = Rule(
+    allows=lambda user, obj=None: bool(
+        (any_roles(user) if obj is None else campaign_roles(user, obj))
+        & _REMINDER_ROLES
+    ),
+    sees=lambda user, obj=None: obj is None or participates(user, obj),
+)
+RULES["alerts.follow"] = Rule(allows=lambda user, obj=None: bool(any_roles(user)))
+
 
 def _active(user) -> bool:
     return user.is_authenticated and user.is_active

@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -255,6 +256,14 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {
         "task": "campaign.tasks.record_worker_heartbeat",
         "schedule": 30.0,
+    },
+    "dispatch-due-reminders": {
+        "task": "letters.tasks.dispatch_due_reminders",
+        "schedule": 60.0,
+    },
+    "send-alert-digests": {
+        "task": "letters.tasks.send_alert_digests",
+        "schedule": crontab(hour=11, minute=0),  # 06:00/07:00 in New York
     },
 }
 

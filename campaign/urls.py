@@ -63,6 +63,7 @@ urlpatterns = [
     path("staff/", include("letters.urls")),
     path("staff/", include("accounts.staff_urls")),
     path("letters/", include((letter_public_patterns, "letters_public"))),
+    path("", include("letters.subscription_urls")),
     path("accounts/", include("accounts.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

@@ -33,3 +33,4 @@ class SignOffAdmin(admin.ModelAdmin):
 
 admin.site.register(Comment)
 admin.site.register(LetterTemplate)
+from .reminders_admin import *  # noqa: E402, F401, F403

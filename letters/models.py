@@ -270,3 +270,6 @@ class LetterTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+from .reminders import *  # noqa: E402, F401, F403

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from . import reminder_views
 from .views import documents, drafting, outbox, public, signing
 
 app_name = "letters"
@@ -48,6 +49,34 @@ urlpatterns = [
         name="cosigner_withdraw",
     ),
     path("cosigners/<int:pk>/move/", signing.cosigner_move, name="cosigner_move"),
+    # Reminders and alerts
+    path(
+        "campaigns/<slug:slug>/reminders/",
+        reminder_views.reminder_list,
+        name="reminder_list",
+    ),
+    path(
+        "campaigns/<slug:slug>/reminders/new/",
+        reminder_views.reminder_edit,
+        name="reminder_new",
+    ),
+    path(
+        "campaigns/<slug:slug>/reminders/<int:pk>/",
+        reminder_views.reminder_preview,
+        name="reminder_preview",
+    ),
+    path(
+        "campaigns/<slug:slug>/reminders/<int:pk>/edit/",
+        reminder_views.reminder_edit,
+        name="reminder_edit",
+    ),
+    path(
+        "campaigns/<slug:slug>/reminders/<int:pk>/status/",
+        reminder_views.reminder_status,
+        name="reminder_status",
+    ),
+    path("alerts/", reminder_views.follows, name="follows"),
+    path("alerts/<int:pk>/unfollow/", reminder_views.unfollow, name="unfollow"),
 ]
 
 public_patterns = [

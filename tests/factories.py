@@ -124,3 +124,36 @@ class StanceFactory(factory.django.DjangoModelFactory):
     campaign = factory.SubFactory(CampaignFactory)
     state = factory.LazyFunction(lambda: MemberState.objects.get(iso3="FRA"))
     position = Stance.Position.UNDECIDED
+
+
+# Reminders, alerts and subscriptions.
+
+
+class ReminderRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "letters.ReminderRule"
+
+    campaign = factory.SubFactory(CampaignFactory)
+    name = factory.Sequence(lambda n: f"Reminder {n}")
+    anchor = "ballot"
+    ballot = factory.SubFactory(
+        BallotFactory,
+        document__series=factory.SelfAttribute("...campaign.series"),
+        date=datetime.date(2014, 11, 18),
+    )
+    offset_days = -7
+    local_time = datetime.time(9, 0)
+    audience = "staff-digest"
+    subject = factory.LazyAttribute(lambda r: f"{r.name}: what needs doing")
+
+
+class SubscriptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "letters.Subscription"
+
+    email = factory.Sequence(lambda n: f"reader{n}@example.net")
+    series = factory.SubFactory(SeriesFactory)
+    token = factory.Sequence(lambda n: f"token-{n:04d}-" + "x" * 30)
+    confirmed_at = factory.LazyFunction(
+        lambda: datetime.datetime(2014, 11, 1, tzinfo=datetime.UTC)
+    )

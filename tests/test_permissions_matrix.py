@@ -23,6 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts.models import Contact, ContactList, Invitation, Note, Role
 from campaign.models import Cosponsorship, Participation, Stance
 from letters import mailbox
+from letters.alerts import follow
 from letters.services import create_letter, invite_cosigner, respond_to_invitation
 
 from .factories import (
@@ -30,6 +31,7 @@ from .factories import (
     CampaignFactory,
     MembershipFactory,
     OrganisationFactory,
+    ReminderRuleFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -57,6 +59,10 @@ PUBLIC = {
     "accounts:invitation",
     "letters_public:letter",
     "letters_public:letter_pdf",
+    "subscriptions:subscribe",
+    "subscriptions:subscribe_sent",
+    "subscriptions:confirm",
+    "subscriptions:unsubscribe",
 }
 PUBLIC_NAMESPACES = {"admin", "api"}
 
@@ -88,6 +94,10 @@ PARTNER_ONLY = answers(default=403, partner=302, unrelated=404)
 
 def LETTER_DRAFTERS(status: int) -> dict[str, int]:  # noqa: N802
     return answers(default=403, drafter=status, unrelated=404)
+
+
+def REMINDER_KEEPERS(status: int) -> dict[str, int]:  # noqa: N802
+    return answers(default=status, signatory=403, viewer=403, unrelated=404)
 
 
 def own_admin_only(status: int) -> dict[str, int]:
@@ -126,6 +136,8 @@ class World:
     cosponsorship: object
     letter: object
     partner_cosigner: object
+    rule: object
+    follow: object
 
     @property
     def version(self):
@@ -233,6 +245,29 @@ EXPECTED: dict[str, Case] = {
     ),
     "letters:cosigner_move": Case(
         LETTER_MANAGERS, lambda w: {"pk": w.partner_cosigner.pk}, "post"
+    ),
+    # Reminders of a campaign, and alerts.
+    "letters:reminder_list": Case(
+        REMINDER_KEEPERS(200), lambda w: {"slug": w.campaign.slug}
+    ),
+    "letters:reminder_new": Case(
+        REMINDER_KEEPERS(200), lambda w: {"slug": w.campaign.slug}
+    ),
+    "letters:reminder_preview": Case(
+        REMINDER_KEEPERS(200), lambda w: {"slug": w.campaign.slug, "pk": w.rule.pk}
+    ),
+    "letters:reminder_edit": Case(
+        REMINDER_KEEPERS(200), lambda w: {"slug": w.campaign.slug, "pk": w.rule.pk}
+    ),
+    "letters:reminder_status": Case(
+        REMINDER_KEEPERS(302),
+        lambda w: {"slug": w.campaign.slug, "pk": w.rule.pk},
+        "post",
+        data={"action": "pause"},
+    ),
+    "letters:follows": Case(EVERY_MEMBER),
+    "letters:unfollow": Case(
+        answers(default=404, admin=302), lambda w: {"pk": w.follow.pk}, "post"
     ),
     # Captured mail.
     "letters:outbox": Case(EVERY_MEMBER),
@@ -436,6 +471,8 @@ def world(settings, tmp_path) -> World:
         ballot=ballot,
         letter=letter,
         partner_cosigner=partner_cosigner,
+        rule=ReminderRuleFactory(campaign=campaign),
+        follow=follow(user=users["admin"], series=campaign.series, frequency="daily"),
         cosponsorship=Cosponsorship.objects.create(
             document=ballot.document, state_id=_state_id(), since=ballot.date
         ),
