@@ -31,6 +31,9 @@ RULES: dict[str, Callable] = {
     ),
 }
 
+# The delivery ledger: counts, attempts and replies (views scope them per campaign).
+RULES["deliveries.view"] = lambda user, obj=None: _is_member(user)
+
 
 def can(user, action: str, obj=None) -> bool:
     if not user.is_authenticated or not user.is_active:

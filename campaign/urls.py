@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include((campaign_patterns, "campaign"))),
     path("staff/", include("letters.urls")),
     path("accounts/", include("accounts.urls")),
+    path("anymail/", include("anymail.urls")),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
 ]

@@ -1,0 +1,3 @@
+"""Models of the letters app."""
+
+from .ledger import *  # noqa: F403
