@@ -1,6 +1,7 @@
 """Settings for the whole site, read from the environment (README: Configuration)."""
 
 import os
+import secrets
 from pathlib import Path
 
 import environ
@@ -235,9 +236,12 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", default=EMAIL_BACKEND)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 ANYMAIL = env.json("ANYMAIL", default={})
 # Basic-auth credentials ("user:password") providers must present to anymail's
-# tracking and inbound webhooks under /anymail/.
-if env("ANYMAIL_WEBHOOK_SECRET", default=""):
-    ANYMAIL["WEBHOOK_SECRET"] = env("ANYMAIL_WEBHOOK_SECRET")
+# tracking and inbound webhooks under /anymail/. Unset, a random secret nobody
+# knows keeps the webhooks closed rather than open to anyone.
+ANYMAIL["WEBHOOK_SECRET"] = env(
+    "ANYMAIL_WEBHOOK_SECRET",
+    default=ANYMAIL.get("WEBHOOK_SECRET") or f"closed:{secrets.token_urlsafe(32)}",
+)
 
 # The delivery ledger (letters/ledger.py): the database decides what is sent;
 # Celery tasks are hints. The lease is far shorter than the broker's visibility

@@ -583,6 +583,7 @@ def apply_tracking_event(
     timestamp: datetime | None = None,
     reject_reason: str | None = None,
     description: str = "",
+    soft_bounce: bool = False,
 ) -> str:
     """Apply one provider event once, moving its delivery forward only."""
     if not event_id:
@@ -591,6 +592,10 @@ def apply_tracking_event(
         event_id = "sha256:" + hashlib.sha256(facts.encode()).hexdigest()
     delivery = _find_delivery(metadata or {}, message_id)
     target = EVENT_TARGETS.get(event_type)
+    if target == DeliveryStatus.BOUNCED and (
+        soft_bounce or reject_reason not in (None, *BOUNCE_REJECT_REASONS)
+    ):
+        target = None  # a temporary or unrelated refusal: recorded, nothing held
     if event_type == "rejected" and reject_reason in BOUNCE_REJECT_REASONS:
         target = DeliveryStatus.BOUNCED
     with transaction.atomic():

@@ -18,7 +18,13 @@ def on_tracking_event(sender, event, esp_name, **kwargs):
         timestamp=event.timestamp,
         reject_reason=event.reject_reason,
         description=event.description or event.mta_response or "",
+        soft_bounce=_is_soft_bounce(event.esp_event),
     )
+
+
+def _is_soft_bounce(esp_event) -> bool:
+    """Postmark reports soft bounces as bounces; anymail keeps the original type."""
+    return isinstance(esp_event, dict) and esp_event.get("Type") == "SoftBounce"
 
 
 @receiver(inbound, dispatch_uid="letters.inbound")

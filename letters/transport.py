@@ -93,14 +93,21 @@ def classify(exc: BaseException) -> Failure:
             f"SMTP {exc.smtp_code}: {_text(exc.smtp_error)}",
         )
     if isinstance(exc, AnymailRecipientsRefused):
-        return Failure(False, f"provider refused the recipient: {exc}", True)
+        return Failure(False, f"provider refused the recipient: {_describe(exc)}", True)
     if isinstance(exc, AnymailAPIError):
         status = exc.status_code
         transient = status is None or status == 429 or status >= 500
-        return Failure(transient, f"provider error {status}: {exc}")
+        return Failure(transient, f"provider error {status}: {_describe(exc)}")
     # Disconnects, timeouts, the soft time limit, and anything unforeseen: retried
     # up to the attempt limit rather than lost.
-    return Failure(True, f"{type(exc).__name__}: {exc}")
+    return Failure(True, f"{type(exc).__name__}: {_describe(exc)}")
+
+
+def _describe(exc: BaseException) -> str:
+    try:
+        return str(exc)
+    except Exception:
+        return " ".join(str(arg) for arg in exc.args)
 
 
 def _text(value) -> str:
