@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint format setup demo migrations check-deploy clean
+.PHONY: run test lint format setup demo migrations check-deploy clean fault-drill bench-send
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,12 @@ format: setup
 
 migrations: setup
 	DEBUG=true $(BIN)/python manage.py makemigrations
+
+fault-drill: setup
+	$(BIN)/python -m bench.fault_drill
+
+bench-send: setup
+	$(BIN)/python -m bench.send_throughput
 
 clean:
 	rm -rf var/broker var/celery-results var/cache

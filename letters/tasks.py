@@ -16,7 +16,7 @@ def send_test_message(user_id: int) -> None:
     acks_late=True,
     reject_on_worker_lost=True,
     time_limit=settings.EMAIL_TASK_TIME_LIMIT,
-    soft_time_limit=max(settings.EMAIL_TASK_TIME_LIMIT - 10, 1),
+    soft_time_limit=settings.EMAIL_TASK_TIME_LIMIT * 0.8,
     ignore_result=True,
 )
 def send_delivery(self, delivery_id: int) -> str:
