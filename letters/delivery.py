@@ -17,7 +17,8 @@ from email.utils import parseaddr
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Lower
 from django.template import TemplateSyntaxError
 from django.utils import timezone
 
@@ -308,6 +309,11 @@ def send_delivery(*, delivery_id: int, worker: str = "") -> str:
     now = timezone.now()
     row = (
         Delivery.objects.select_related("mailing", "contact", "state")
+        .annotate(
+            suppressed=Exists(
+                Suppression.objects.filter(email=Lower(OuterRef("to_email")))
+            )
+        )
         .filter(pk=delivery_id)
         .first()
     )
@@ -322,7 +328,7 @@ def send_delivery(*, delivery_id: int, worker: str = "") -> str:
         return "not-claimable"
     now = timezone.now()
 
-    if Suppression.objects.for_email(row.to_email).exists():
+    if row.suppressed:
         _finish(
             row,
             outcome=Outcome.SUPPRESSED,
