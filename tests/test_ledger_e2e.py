@@ -85,7 +85,7 @@ def email_worker(redis_url):
         pool="solo",
         perform_ping_check=False,
         loglevel="WARNING",
-        queues=["email"],
+        queues=["celery", "email"],  # as the Procfile; the choice sticks to the app
     ):
         yield
 
