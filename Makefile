@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint format setup demo migrations check-deploy clean bench-import
+.PHONY: run test lint format setup demo migrations check-deploy clean bench-import fault-drill bench-send
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,12 @@ migrations: setup
 # Needs DATABASE_URL=postgres://...; creates and drops the database bench_import.
 bench-import: setup
 	$(BIN)/python bench/import_votes.py
+
+fault-drill: setup
+	$(BIN)/python -m bench.fault_drill
+
+bench-send: setup
+	$(BIN)/python -m bench.send_throughput
 
 clean:
 	rm -rf var/broker var/celery-results var/cache

@@ -190,6 +190,9 @@ RULES["reminders.manage"] = Rule(
 )
 RULES["alerts.follow"] = Rule(allows=lambda user, obj=None: bool(any_roles(user)))
 
+# The delivery ledger: counts, attempts and replies (views scope them per campaign).
+RULES["deliveries.view"] = Rule(allows=lambda user, obj=None: bool(any_roles(user)))
+
 
 def _active(user) -> bool:
     return user.is_authenticated and user.is_active

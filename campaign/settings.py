@@ -2,6 +2,7 @@
 
 import datetime
 import os
+import secrets
 from pathlib import Path
 
 import environ
@@ -280,6 +281,37 @@ else:
 EMAIL_BACKEND = env("EMAIL_BACKEND", default=EMAIL_BACKEND)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 ANYMAIL = env.json("ANYMAIL", default={})
+# Basic-auth credentials ("user:password") providers must present to anymail's
+# tracking and inbound webhooks under /anymail/. Unset, a random secret nobody
+# knows keeps the webhooks closed rather than open to anyone.
+ANYMAIL["WEBHOOK_SECRET"] = env(
+    "ANYMAIL_WEBHOOK_SECRET",
+    default=ANYMAIL.get("WEBHOOK_SECRET") or f"closed:{secrets.token_urlsafe(32)}",
+)
+
+# The delivery ledger (letters/ledger.py): the database decides what is sent;
+# Celery tasks are hints. The lease is far shorter than the broker's visibility
+# timeout and far longer than the send task's time limit (tests/test_ledger.py).
+EMAIL_DOMAIN = env("EMAIL_DOMAIN", default=DEFAULT_FROM_EMAIL.rpartition("@")[2])
+EMAIL_LEASE_SECONDS = env.int("EMAIL_LEASE_SECONDS", default=120)
+EMAIL_TASK_TIME_LIMIT = env.int("EMAIL_TASK_TIME_LIMIT", default=60)
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=8)
+EMAIL_MAX_CRASHES = 3
+EMAIL_RETRY_BASE_SECONDS = env.float("EMAIL_RETRY_BASE_SECONDS", default=30.0)
+EMAIL_RETRY_MAX_SECONDS = env.float("EMAIL_RETRY_MAX_SECONDS", default=6 * 3600.0)
+# Retries due sooner than this go back to the broker with a countdown; later
+# ones wait on the row for the sweeper.
+EMAIL_COUNTDOWN_MAX_SECONDS = env.int("EMAIL_COUNTDOWN_MAX_SECONDS", default=60)
+EMAIL_SWEEP_GRACE_SECONDS = env.int("EMAIL_SWEEP_GRACE_SECONDS", default=60)
+EMAIL_SWEEP_BATCH = env.int("EMAIL_SWEEP_BATCH", default=500)
+# Messages per second across all workers, per provider; 0 means no limit.
+EMAIL_RATE_PER_SECOND = env.int("EMAIL_RATE_PER_SECOND", default=0)
+CELERY_TASK_ROUTES = {"letters.tasks.send_delivery": {"queue": "email"}}
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BEAT_SCHEDULE["sweep-deliveries"] = {
+    "task": "letters.tasks.sweep_deliveries",
+    "schedule": env.float("EMAIL_SWEEP_EVERY_SECONDS", default=30.0),
+}
 
 # Security: strict by default outside development.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

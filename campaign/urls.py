@@ -66,6 +66,7 @@ urlpatterns = [
     path("", include("letters.subscription_urls")),
     path("accounts/", include("accounts.urls")),
     path("api/", api.urls),
+    path("anymail/", include("anymail.urls")),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
 ]

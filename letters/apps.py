@@ -6,3 +6,6 @@ from django.apps import AppConfig
 class LettersConfig(AppConfig):
     name = "letters"
     verbose_name = "Letters and mail"
+
+    def ready(self):
+        from . import receivers  # noqa: F401  (connects anymail's signals)

@@ -272,4 +272,5 @@ class LetterTemplate(models.Model):
         return self.name
 
 
+from .ledger import *  # noqa: E402, F401, F403
 from .reminders import *  # noqa: E402, F401, F403

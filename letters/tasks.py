@@ -1,10 +1,11 @@
-"""Celery entry points for letters and mail: ids in, letters.services called."""
+"""Celery entry points for letters and mail: ids in, a letters service called."""
 
 import smtplib
 
 from celery import shared_task
+from django.conf import settings
 
-from . import services
+from . import delivery, services
 
 
 @shared_task
@@ -45,3 +46,27 @@ def send_alert_digests() -> int:
     from . import alerts
 
     return alerts.send_alert_digests()
+
+
+# The delivery ledger.
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    time_limit=settings.EMAIL_TASK_TIME_LIMIT,
+    soft_time_limit=settings.EMAIL_TASK_TIME_LIMIT * 0.8,
+    ignore_result=True,
+)
+def send_delivery(self, delivery_id: int) -> str:
+    """A hint to try one delivery; does nothing unless the row is claimable."""
+    return delivery.send_delivery(
+        delivery_id=delivery_id, worker=self.request.hostname or ""
+    )
+
+
+@shared_task(ignore_result=True)
+def sweep_deliveries() -> int:
+    """Run by beat: re-publish deliveries the broker may have lost."""
+    return delivery.sweep_deliveries()

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import reminder_views
+from . import delivery_views, reminder_views
 from .views import documents, drafting, outbox, public, signing
 
 app_name = "letters"
@@ -77,6 +77,13 @@ urlpatterns = [
     ),
     path("alerts/", reminder_views.follows, name="follows"),
     path("alerts/<int:pk>/unfollow/", reminder_views.unfollow, name="unfollow"),
+    path("mailings/", delivery_views.mailing_list, name="mailing_list"),
+    path("mailings/<int:pk>/", delivery_views.mailing_detail, name="mailing_detail"),
+    path(
+        "mailings/<int:pk>/attempts.csv",
+        delivery_views.mailing_attempts_csv,
+        name="mailing_attempts_csv",
+    ),
 ]
 
 public_patterns = [

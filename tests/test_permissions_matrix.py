@@ -24,6 +24,7 @@ from accounts.models import Contact, ContactList, Invitation, Note, Role
 from campaign.models import Cosponsorship, Participation, Stance
 from letters import mailbox
 from letters.alerts import follow
+from letters.ledger import Mailing
 from letters.services import create_letter, invite_cosigner, respond_to_invitation
 
 from .factories import (
@@ -64,7 +65,8 @@ PUBLIC = {
     "subscriptions:confirm",
     "subscriptions:unsubscribe",
 }
-PUBLIC_NAMESPACES = {"admin", "api"}
+# The provider webhooks authenticate themselves (ANYMAIL_WEBHOOK_SECRET).
+PUBLIC_NAMESPACES = {"admin", "api", "anymail"}
 
 
 def answers(*, default: int, anonymous: int = 302, **by_actor: int) -> dict[str, int]:
@@ -138,6 +140,7 @@ class World:
     partner_cosigner: object
     rule: object
     follow: object
+    mailing: object
 
     @property
     def version(self):
@@ -268,6 +271,14 @@ EXPECTED: dict[str, Case] = {
     "letters:follows": Case(EVERY_MEMBER),
     "letters:unfollow": Case(
         answers(default=404, admin=302), lambda w: {"pk": w.follow.pk}, "post"
+    ),
+    # The delivery ledger: a campaign's mailings are for its coalition.
+    "letters:mailing_list": Case(EVERY_MEMBER),
+    "letters:mailing_detail": Case(
+        CAMPAIGN_PARTICIPANTS, lambda w: {"pk": w.mailing.pk}
+    ),
+    "letters:mailing_attempts_csv": Case(
+        CAMPAIGN_PARTICIPANTS, lambda w: {"pk": w.mailing.pk}
     ),
     # Captured mail.
     "letters:outbox": Case(EVERY_MEMBER),
@@ -472,6 +483,12 @@ def world(settings, tmp_path) -> World:
         letter=letter,
         partner_cosigner=partner_cosigner,
         rule=ReminderRuleFactory(campaign=campaign),
+        mailing=Mailing.objects.create(
+            name="Appeal",
+            campaign=campaign,
+            from_email="campaign@example.org",
+            list_id="appeal.example.org",
+        ),
         follow=follow(user=users["admin"], series=campaign.series, frequency="daily"),
         cosponsorship=Cosponsorship.objects.create(
             document=ballot.document, state_id=_state_id(), since=ballot.date

@@ -1,0 +1,1 @@
+"""Benchmarks and drills run against real processes (not part of the test suite)."""
