@@ -1,7 +1,9 @@
-"""Forms for staff screens of the UN record."""
+"""Forms for the UN record: staff uploads and the public filters."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from .models import Position, RegionalGroup
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
@@ -25,3 +27,18 @@ class CSVUploadForm(forms.Form):
                 _("The file is not UTF-8 text (byte %(pos)s).") % {"pos": exc.start}
             ) from exc
         return data
+
+
+class StateFilterForm(forms.Form):
+    """Which states a ballot page lists: by regional group and by position."""
+
+    group = forms.ChoiceField(
+        label=_("Regional group"),
+        required=False,
+        choices=[("", _("All groups")), *RegionalGroup.choices],
+    )
+    position = forms.ChoiceField(
+        label=_("Position"),
+        required=False,
+        choices=[("", _("All positions")), *Position.choices],
+    )
