@@ -36,6 +36,11 @@ def ballot_label(ballot: Ballot) -> str:
     return ballot.subject or ballot.document.symbol
 
 
+def position_labels() -> dict[str, str]:
+    """Each position's label in the active language, translated once per page."""
+    return {value: str(label) for value, label in Position.choices}
+
+
 @dataclass
 class StateRow:
     state: MemberState
@@ -43,24 +48,25 @@ class StateRow:
     position: str
     note: str
     beside: list[str | None]
+    labels: dict[str, str]
     before: str | None = None
     group_majority: str | None = None
 
     @property
     def position_label(self) -> str:
-        return Position(self.position).label
+        return self.labels[self.position]
 
     @property
     def before_label(self) -> str:
-        return Position(self.before).label if self.before else ""
+        return self.labels[self.before] if self.before else ""
 
     @property
     def majority_label(self) -> str:
-        return Position(self.group_majority).label if self.group_majority else ""
+        return self.labels[self.group_majority] if self.group_majority else ""
 
     @property
     def beside_labelled(self) -> list[tuple[str, str]]:
-        return [(p or "", Position(p).label if p else "") for p in self.beside]
+        return [(p or "", self.labels[p] if p else "") for p in self.beside]
 
     @property
     def changed(self) -> bool:
@@ -197,7 +203,7 @@ class BallotPage:
 
 
 def _positions(votes, ballot_id) -> dict[int, str]:
-    return {v.state_id: v.position for v in votes if v.ballot_id == ballot_id}
+    return {state: position for b, state, position in votes if b == ballot_id}
 
 
 def ballot_page(ballot: Ballot, *, language: str) -> BallotPage:
@@ -221,22 +227,39 @@ def ballot_page(ballot: Ballot, *, language: str) -> BallotPage:
     wanted = {b.pk for b in beside} | {ballot.pk}
     if previous:
         wanted.add(previous.pk)
-    votes = list(
-        Vote.objects.filter(ballot_id__in=wanted)
+    current = list(
+        Vote.objects.filter(ballot=ballot)
         .select_related("state")
-        .order_by("state__name")
+        .only(
+            "state_id",
+            "position",
+            "note",
+            "state__iso3",
+            "state__iso2",
+            "state__name",
+            "state__names",
+            "state__regional_group",
+        )
+        .order_by()
     )
-    current = [v for v in votes if v.ballot_id == ballot.pk]
+    # Other ballots' positions: plain tuples, no model instances.
+    other_votes = list(
+        Vote.objects.filter(ballot_id__in=wanted - {ballot.pk})
+        .order_by()
+        .values_list("ballot_id", "state_id", "position")
+    )
     positions = {v.state_id: v.position for v in current}
     summary = summarise(ballot, [(v.state.regional_group, v.position) for v in current])
     majorities = {g.code: g.majority for g in summary.groups}
-    before = _positions(votes, previous.pk) if previous else {}
+    before = _positions(other_votes, previous.pk) if previous else {}
     others = [b for b in beside if b.pk != ballot.pk]
-    other_positions = [_positions(votes, b.pk) for b in others]
+    other_positions = [_positions(other_votes, b.pk) for b in others]
 
+    labels = position_labels()
     rows = [
         StateRow(
             state=v.state,
+            labels=labels,
             name=v.state.localised_name(language),
             position=v.position,
             note=v.note,
@@ -301,9 +324,7 @@ def ballot_page(ballot: Ballot, *, language: str) -> BallotPage:
     if summary.has_record:
         page.map_svg = worldmap.render_map(
             positions={r.state.iso2: r.position for r in rows},
-            labels={
-                r.state.iso2: f"{r.name}: {Position(r.position).label}" for r in rows
-            },
+            labels={r.state.iso2: f"{r.name}: {labels[r.position]}" for r in rows},
             title=_("World map of positions on %(ballot)s")
             % {"ballot": ballot_label(ballot)},
             description=_(

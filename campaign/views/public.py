@@ -8,7 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import get_language
 
-from campaign import pagecache, pages
+from campaign import markup, pagecache, pages
 from campaign.forms import StateFilterForm
 from campaign.models import Ballot, MemberState, Outcome, ResolutionSeries
 
@@ -100,6 +100,9 @@ def _render_ballot(request, ballot, form, filters, version=""):
             "page": page,
             "summary": page.summary,
             "rows": rows,
+            "rows_html": markup.state_rows(rows, with_previous=bool(page.previous)),
+            "changes_html": markup.moves(page.changes_by_move),
+            "dissents_html": markup.dissents(page.dissents_by_group),
             "filtered": bool(filters.get("group") or filters.get("position")),
             "form": form,
             "live": is_live(ballot),
