@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint format setup demo migrations check-deploy clean
+.PHONY: run test lint format setup demo migrations check-deploy clean bench-public
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,9 @@ format: setup
 
 migrations: setup
 	DEBUG=true $(BIN)/python manage.py makemigrations
+
+bench-public: setup
+	$(BIN)/python bench/public_pages.py
 
 clean:
 	rm -rf var/broker var/celery-results var/cache
