@@ -28,7 +28,8 @@ def pytest_runtest_teardown(item, nextitem):
     """A transactional test empties every table; put the reference data back."""
     yield
     marker = item.get_closest_marker("django_db")
-    if marker and marker.kwargs.get("transaction"):
+    # After the session's last test the test database is already gone.
+    if marker and marker.kwargs.get("transaction") and nextitem is not None:
         with item.config.stash[blocking_manager_key].unblock():
             load_registry()
 
