@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint format setup demo migrations check-deploy clean bench-import fault-drill bench-send
+.PHONY: run test lint format setup demo migrations check-deploy clean bench-import fault-drill bench-send bench-public
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,9 @@ fault-drill: setup
 
 bench-send: setup
 	$(BIN)/python -m bench.send_throughput
+
+bench-public: setup
+	$(BIN)/python bench/public_pages.py
 
 clean:
 	rm -rf var/broker var/celery-results var/cache

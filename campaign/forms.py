@@ -1,4 +1,4 @@
-"""Forms for staff screens: contacts, vote-day entry, cosponsors and stances."""
+"""Forms for the UN record: staff uploads, vote-day entry, stances, public filters."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -191,3 +191,18 @@ class StanceFilterForm(forms.Form):
             *[(str(o.pk), o.short_name) for o in organisations],
             (self.NONE, _("No owner")),
         ]
+
+
+class StateFilterForm(forms.Form):
+    """Which states a ballot page lists: by regional group and by position."""
+
+    group = forms.ChoiceField(
+        label=_("Regional group"),
+        required=False,
+        choices=[("", _("All groups")), *RegionalGroup.choices],
+    )
+    position = forms.ChoiceField(
+        label=_("Position"),
+        required=False,
+        choices=[("", _("All positions")), *Position.choices],
+    )

@@ -211,6 +211,10 @@ else:
         }
     }
 
+# Public pages are cached whole, keyed by the record they show
+# (campaign/pagecache.py); off only to measure rendering in bench/.
+PUBLIC_PAGE_CACHE = env.bool("PUBLIC_PAGE_CACHE", default=True)
+
 # Celery: a real worker process always; without Redis, kombu's filesystem
 # transport under var/ stands in for the broker.
 BROKER_DIR = VAR_DIR / "broker"

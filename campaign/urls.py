@@ -2,14 +2,18 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language
 
 from campaign.api import api
+from campaign.feeds import RecordFeed
 from campaign.views import (
     cosponsors,
     dashboard,
     entry,
     health,
     history,
+    open_data,
     public,
     record,
     staff,
@@ -21,7 +25,14 @@ campaign_patterns = [
     path("states/", public.state_list, name="state_list"),
     path("states/<str:iso3>/", public.state_detail, name="state_detail"),
     path("series/<slug:slug>/", public.series_detail, name="series_detail"),
+    path("series/<slug:slug>/totals.csv", open_data.series_csv, name="series_csv"),
+    path("series/<slug:slug>/feed/", RecordFeed(), name="series_feed"),
     path("ballots/<int:pk>/", public.ballot_detail, name="ballot_detail"),
+    path("ballots/<int:pk>/live/", public.ballot_live, name="ballot_live"),
+    path("ballots/<int:pk>/embed/", open_data.ballot_embed, name="ballot_embed"),
+    path("ballots/<int:pk>.csv", open_data.ballot_csv, name="ballot_csv"),
+    path("ballots/<int:pk>.json", open_data.ballot_json, name="ballot_json"),
+    path("feed/", RecordFeed(), name="feed"),
     path("staff/", dashboard.dashboard_index, name="dashboard_index"),
     path("staff/campaigns/<slug:slug>/", dashboard.dashboard, name="dashboard"),
     path(
@@ -69,4 +80,7 @@ urlpatterns = [
     path("anymail/", include("anymail.urls")),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
+    # Exempt so that cached public pages carry no per-visitor token: a forged
+    # request could only switch the visitor's language.
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
 ]

@@ -1,9 +1,20 @@
 """Public pages: the home page and the record as visitors read it."""
 
-from django.shortcuts import get_object_or_404, render
+import datetime
+import hashlib
 
-from campaign.models import Ballot, Cosponsorship, MemberState, ResolutionSeries, Vote
-from campaign.tallies import differences
+from django.conf import settings
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import get_language
+
+from campaign import markup, pagecache, pages
+from campaign.forms import StateFilterForm
+from campaign.models import Ballot, MemberState, Outcome, ResolutionSeries
+
+# Polling stops once a ballot is this many days old and decided.
+LIVE_DAYS = 1
+POLL_SECONDS = 3
 
 
 def home(request):
@@ -25,35 +36,120 @@ def home(request):
 
 
 def series_detail(request, slug):
-    series = get_object_or_404(ResolutionSeries, slug=slug)
-    ballots = (
-        Ballot.objects.filter(document__series=series)
-        .select_related("document")
-        .order_by("date", "pk")
+    def page():
+        series = get_object_or_404(ResolutionSeries, slug=slug)
+        return render(
+            request,
+            "campaign/series_detail.html",
+            {"series": series, **pages.series_page(series)},
+        )
+
+    return pagecache.cached_response(
+        request, name=f"series:{slug}", stamp=pagecache.series_stamp(slug), render=page
     )
-    return render(
-        request, "campaign/series_detail.html", {"series": series, "ballots": ballots}
+
+
+def _ballot(pk) -> Ballot:
+    return get_object_or_404(Ballot.objects.select_related("document__series"), pk=pk)
+
+
+def fingerprint(stamp: tuple) -> str:
+    """A short token for a ballot's state, carried by the live fragment's URL."""
+    return hashlib.sha256(repr(stamp).encode()).hexdigest()[:12]
+
+
+def is_live(ballot: Ballot) -> bool:
+    recent = datetime.date.today() - datetime.timedelta(days=LIVE_DAYS)
+    return ballot.is_recorded and (
+        ballot.outcome == Outcome.PENDING or ballot.date >= recent
     )
 
 
 def ballot_detail(request, pk):
-    ballot = get_object_or_404(Ballot.objects.select_related("document__series"), pk=pk)
-    tally = Vote.objects.for_ballot(ballot).tally()
-    votes = Vote.objects.for_ballot(ballot).select_related("state")
+    form = StateFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        # Bad filters: say so and show every state; such pages are not cached.
+        return _render_ballot(request, _ballot(pk), form, {})
+    filters = form.cleaned_data if form.is_bound else {}
+    stamp = pagecache.ballot_stamp(pk)
+    return pagecache.cached_response(
+        request,
+        name=f"ballot:{pk}",
+        stamp=stamp,
+        variant=f"{filters.get('group', '')}:{filters.get('position', '')}",
+        render=lambda: _render_ballot(
+            request, _ballot(pk), form, filters, version=fingerprint(stamp)
+        ),
+    )
+
+
+def _render_ballot(request, ballot, form, filters, version=""):
+    page = pages.ballot_page(ballot, language=get_language())
+    rows = [
+        r
+        for r in page.rows
+        if r.state.regional_group == (filters.get("group") or r.state.regional_group)
+        and r.position == (filters.get("position") or r.position)
+    ]
     return render(
         request,
         "campaign/ballot_detail.html",
         {
             "ballot": ballot,
             "series": ballot.document.series,
-            "tally": tally,
-            "reported": ballot.reported_tally,
-            "has_record": tally.total > 0,
-            "differences": differences(tally, ballot.reported_tally)
-            if tally.total
-            else {},
-            "votes": votes,
+            "page": page,
+            "summary": page.summary,
+            "rows": rows,
+            "rows_html": markup.state_rows(rows, with_previous=bool(page.previous)),
+            "changes_html": markup.moves(page.changes_by_move),
+            "dissents_html": markup.dissents(page.dissents_by_group),
+            "filtered": bool(filters.get("group") or filters.get("position")),
+            "form": form,
+            "live": is_live(ballot),
+            "version": version,
+            "shown": version,
+            "poll_seconds": POLL_SECONDS,
+            "site_url": settings.SITE_URL,
         },
+    )
+
+
+def ballot_live(request, pk):
+    """The live part of a ballot page, polled on vote day.
+
+    204 (htmx leaves the page alone) while the version the visitor sees is
+    current; the new fragment as soon as it is not.
+    """
+    stamp = pagecache.ballot_stamp(pk)
+    current = fingerprint(stamp) if stamp else ""
+    if stamp and request.GET.get("v") == current:
+        return HttpResponse(status=204)
+    # The page under the fragment (map, list) shows an earlier count.
+    behind = request.GET.get("p", current) != current
+
+    def fragment():
+        ballot = _ballot(pk)
+        return render(
+            request,
+            "campaign/includes/_ballot_summary.html",
+            {
+                "ballot": ballot,
+                "summary": pages.live_summary(ballot),
+                "live": is_live(ballot),
+                # Once behind, always behind until the visitor reloads.
+                "version": "behind" if behind else current,
+                "shown": current,
+                "behind": behind,
+                "poll_seconds": POLL_SECONDS,
+            },
+        )
+
+    return pagecache.cached_response(
+        request,
+        name=f"ballot-live:{pk}",
+        stamp=stamp,
+        variant="behind" if behind else "",
+        render=fragment,
     )
 
 
@@ -63,19 +159,23 @@ def state_list(request):
 
 
 def state_detail(request, iso3):
-    state = get_object_or_404(
-        MemberState.objects.prefetch_related("blocs"), iso3=iso3.upper()
-    )
-    votes = (
-        Vote.objects.filter(state=state)
-        .select_related("ballot__document__series")
-        .order_by("-ballot__date")
-    )
-    cosponsorships = Cosponsorship.objects.filter(state=state).select_related(
-        "document__series"
-    )
-    return render(
+    def page():
+        state = get_object_or_404(
+            MemberState.objects.prefetch_related("blocs"), iso3=iso3.upper()
+        )
+        return render(
+            request,
+            "campaign/state_detail.html",
+            {
+                "state": state,
+                "name": state.localised_name(get_language()),
+                **pages.state_page(state),
+            },
+        )
+
+    return pagecache.cached_response(
         request,
-        "campaign/state_detail.html",
-        {"state": state, "votes": votes, "cosponsorships": cosponsorships},
+        name=f"state:{iso3.upper()}",
+        stamp=pagecache.state_stamp(iso3),
+        render=page,
     )

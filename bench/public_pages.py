@@ -1,0 +1,227 @@
+"""Requests per second for the public ballot page, cached and not, against static.
+
+Starts the site as production runs it (gunicorn, 2 workers, DEBUG off) on a
+free loopback port, over the demo loaded into DATABASE_URL if set or a scratch
+SQLite database under var/bench/, and loads it with wrk at 200 connections:
+
+- the ballot page of the fictional exercise (193 states, map, group table),
+  served from the page cache;
+- the same page with the page cache off (PUBLIC_PAGE_CACHE=false, a second
+  server), so that every request renders it;
+- the ballot as JSON (/ballots/<id>.json);
+- a static file of the same size as the page, served by the same server.
+
+Run: make bench-public (or .venv/bin/python bench/public_pages.py).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var" / "bench"
+PYTHON = sys.executable
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "200"))
+DURATION = os.environ.get("BENCH_DURATION", "10s")
+TIMEOUT = os.environ.get("BENCH_TIMEOUT", "5s")
+TARGETS = {"cached": 0.8, "uncached": 0.15}
+
+
+def environment(**extra: str) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-" + "x" * 60,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        "SECURE_HSTS_SECONDS": "0",
+        "VAR_DIR": str(VAR),
+        "LOG_LEVEL": "WARNING",
+    }
+    env.setdefault("DATABASE_URL", f"sqlite:///{VAR / 'bench.sqlite3'}")
+    env.update(extra)
+    return env
+
+
+def manage(*args: str, **extra: str) -> str:
+    result = subprocess.run(
+        [PYTHON, "manage.py", *args],
+        cwd=ROOT,
+        env=environment(**extra),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return result.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, **extra: str):
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [
+                str(Path(PYTHON).with_name("gunicorn")),
+                "campaign.wsgi",
+                "--workers",
+                "2",
+                "--threads",
+                "4",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--backlog",
+                "2048",
+                "--log-level",
+                "warning",
+                "--graceful-timeout",
+                "5",
+            ],
+            cwd=ROOT,
+            env=environment(**extra),
+        )
+        self.url = f"http://127.0.0.1:{self.port}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(self.url + "/static/css/site.css", timeout=1)
+                return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        sys.exit("gunicorn did not start")
+
+    def get(self, path: str) -> bytes:
+        with urllib.request.urlopen(self.url + path, timeout=10) as response:
+            return response.read()
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def wrk(url: str) -> dict[str, float]:
+    output = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{CONNECTIONS}",
+            f"-d{DURATION}",
+            f"--timeout={TIMEOUT}",
+            url,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    latency = re.search(r"Latency\s+(\S+)", output).group(1)
+    return {
+        "rps": rps,
+        "errors": sum(int(errors.group(i)) for i in (1, 2, 3)) if errors else 0,
+        "timeouts": int(errors.group(4)) if errors else 0,
+        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+        "latency": latency,
+    }
+
+
+def main() -> int:
+    if not shutil.which("wrk"):
+        print("wrk is not installed (apt-get install -y wrk): cannot measure.")
+        return 1
+    VAR.mkdir(parents=True, exist_ok=True)
+    print("Preparing the database and static files ...", flush=True)
+    manage("migrate", "--noinput")
+    manage("load_demo")
+    manage("collectstatic", "--noinput")
+    ballot_id = manage(
+        "shell",
+        "-c",
+        "from campaign.models import Ballot; print(Ballot.objects.filter("
+        "document__series__slug='exercise-ruritania', question='draft')"
+        ".order_by('-date').first().pk)",
+    ).split()[-1]
+    page_path = f"/ballots/{ballot_id}/"
+
+    # A static file exactly the size of the page, in place before the server
+    # starts (whitenoise indexes static files at start-up).
+    server = Server()
+    page = server.get(page_path)
+    server.stop()
+    static_dir = VAR / "staticfiles" / "bench"
+    static_dir.mkdir(parents=True, exist_ok=True)
+    (static_dir / "same-size.html").write_bytes(page)
+
+    results = {}
+    server = Server()
+    try:
+        server.get(page_path)
+        json_size = len(server.get(f"/ballots/{ballot_id}.json"))
+        print(f"Ballot page: {len(page)} bytes; JSON: {json_size} bytes.")
+        for name, path in [
+            ("static", "/static/bench/same-size.html"),
+            ("cached", page_path),
+            ("json", f"/ballots/{ballot_id}.json"),
+        ]:
+            print(f"wrk {name} ...", flush=True)
+            results[name] = wrk(server.url + path)
+    finally:
+        server.stop()
+    server = Server(PUBLIC_PAGE_CACHE="false")
+    try:
+        print("wrk uncached ...", flush=True)
+        results["uncached"] = wrk(server.url + page_path)
+    finally:
+        server.stop()
+
+    static = results["static"]["rps"]
+    print(
+        f"\n{CONNECTIONS} connections, {DURATION} each, wrk timeout {TIMEOUT}, "
+        "gunicorn 2 workers x 4 threads\n"
+    )
+    print(
+        f"{'':10} {'req/s':>9} {'x static':>9} {'latency':>9} "
+        f"{'errors':>7} {'timeouts':>9} {'non-2xx':>8}"
+    )
+    failed = False
+    for name in ("static", "cached", "uncached", "json"):
+        r = results[name]
+        ratio = r["rps"] / static
+        print(
+            f"{name:10} {r['rps']:9.0f} {ratio:9.2f} {r['latency']:>9} "
+            f"{r['errors']:7} {r['timeouts']:9} {r['non_2xx']:8}"
+        )
+        if r["errors"] or r["timeouts"] or r["non_2xx"]:
+            failed = True
+        if name in TARGETS and ratio < TARGETS[name]:
+            failed = True
+    print(
+        "\nTargets: cached >= 0.80 x static, uncached >= 0.15 x static; "
+        "no errors, timeouts or non-2xx."
+    )
+    print("All targets met." if not failed else "Some targets missed.")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,460 @@
+"""What each public page shows, read in a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+
+from . import changes, charts, worldmap
+from .models import (
+    Ballot,
+    Cosponsorship,
+    Document,
+    MemberState,
+    Outcome,
+    Position,
+    RegionalGroup,
+    ResolutionSeries,
+    Vote,
+)
+from .tallies import Tally, differences
+
+# Amendments and paragraphs are voted on before the draft as a whole.
+QUESTION_ORDER = {
+    Ballot.Question.AMENDMENT: 0,
+    Ballot.Question.PARAGRAPH: 1,
+    Ballot.Question.DRAFT: 2,
+}
+DRAFT_KINDS = (Document.Kind.DRAFT, Document.Kind.REVISION, Document.Kind.RESOLUTION)
+
+
+def ballot_label(ballot: Ballot) -> str:
+    return ballot.subject or ballot.document.symbol
+
+
+def position_labels() -> dict[str, str]:
+    """Each position's label in the active language, translated once per page."""
+    return {value: str(label) for value, label in Position.choices}
+
+
+@dataclass
+class StateRow:
+    state: MemberState
+    name: str
+    position: str
+    note: str
+    beside: list[str | None]
+    labels: dict[str, str]
+    before: str | None = None
+    group_majority: str | None = None
+
+    @property
+    def position_label(self) -> str:
+        return self.labels[self.position]
+
+    @property
+    def before_label(self) -> str:
+        return self.labels[self.before] if self.before else ""
+
+    @property
+    def majority_label(self) -> str:
+        return self.labels[self.group_majority] if self.group_majority else ""
+
+    @property
+    def beside_labelled(self) -> list[tuple[str, str]]:
+        return [(p or "", self.labels[p] if p else "") for p in self.beside]
+
+    @property
+    def changed(self) -> bool:
+        return self.before is not None and self.before != self.position
+
+    @property
+    def against_group(self) -> bool:
+        return (
+            self.group_majority is not None
+            and self.position in changes.CAST
+            and self.position != self.group_majority
+        )
+
+
+@dataclass
+class GroupRow:
+    code: str
+    label: str
+    tally: Tally
+    majority: str | None
+
+    @property
+    def majority_label(self) -> str:
+        return Position(self.majority).label if self.majority else ""
+
+
+@dataclass
+class Summary:
+    """The live part of a ballot page: outcome, totals, and totals by group."""
+
+    ballot: Ballot
+    tally: Tally
+    reported: dict | None
+    differences: dict
+    groups: list[GroupRow]
+    group_chart: str = ""
+
+    @property
+    def has_record(self) -> bool:
+        return self.tally.total > 0
+
+    @property
+    def headline_tally(self) -> Tally | None:
+        """The totals to state in one line: the record, else the UN's report."""
+        if self.has_record:
+            return self.tally
+        if self.reported:
+            return Tally(**{k: v or 0 for k, v in self.reported.items()})
+        return None
+
+
+def summarise(ballot: Ballot, votes: list[tuple[str, str]]) -> Summary:
+    """``votes`` are (regional group, position) pairs of the ballot."""
+    positions = [p for _, p in votes]
+    tally = Tally.from_positions(positions)
+    by_group: dict[str, list[str]] = defaultdict(list)
+    for group, position in votes:
+        by_group[group].append(position)
+    majorities = changes.group_majorities(
+        dict(enumerate(positions)), dict(enumerate(g for g, _ in votes))
+    )
+    groups = [
+        GroupRow(
+            code, str(label), Tally.from_positions(by_group[code]), majorities.get(code)
+        )
+        for code, label in RegionalGroup.choices
+    ]
+    reported = ballot.reported_tally
+    summary = Summary(
+        ballot=ballot,
+        tally=tally,
+        reported=reported,
+        differences=differences(tally, reported) if tally.total else {},
+        groups=groups,
+    )
+    if summary.has_record:
+        summary.group_chart = charts.stacked_bars(
+            [(g.label, g.tally) for g in groups],
+            label=_(
+                "Bar chart of positions by regional group; the table gives the "
+                "same numbers."
+            ),
+        )
+    return summary
+
+
+def live_summary(ballot: Ballot) -> Summary:
+    """One query: the ballot's positions with each state's group."""
+    return summarise(
+        ballot,
+        list(
+            Vote.objects.for_ballot(ballot)
+            .order_by()
+            .values_list("state__regional_group", "position")
+        ),
+    )
+
+
+@dataclass
+class BallotPage:
+    ballot: Ballot
+    summary: Summary
+    rows: list[StateRow]
+    beside: list[Ballot]
+    previous: Ballot | None
+    changes: list[StateRow]
+    dissents: list[StateRow]
+    crosstabs: list[tuple[Ballot, Ballot, list[tuple[str, list[int]]]]]
+    cosponsorships: list[Cosponsorship]
+    cosponsor_steps: list[tuple[datetime.date, int]]
+    map_svg: str = ""
+    cosponsor_chart: str = ""
+
+    @property
+    def tally(self) -> Tally:
+        return self.summary.tally
+
+    @property
+    def changes_by_move(self) -> list[tuple[StateRow, list[StateRow]]]:
+        """Changes grouped by move (abstain to yes ...), the commonest first."""
+        moves: dict[tuple[str, str], list[StateRow]] = defaultdict(list)
+        for row in self.changes:
+            moves[(row.before, row.position)].append(row)
+        return sorted(
+            ((rows[0], rows) for rows in moves.values()), key=lambda m: -len(m[1])
+        )
+
+    @property
+    def dissents_by_group(self) -> list[tuple[StateRow, list[StateRow]]]:
+        groups: dict[str, list[StateRow]] = defaultdict(list)
+        for row in self.dissents:
+            groups[row.state.regional_group].append(row)
+        return [(rows[0], rows) for rows in groups.values()]
+
+
+def _positions(votes, ballot_id) -> dict[int, str]:
+    return {state: position for b, state, position in votes if b == ballot_id}
+
+
+def ballot_page(ballot: Ballot, *, language: str) -> BallotPage:
+    """Four queries: the series' ballots, their votes, cosponsors (and the ballot)."""
+    series_ballots = list(
+        Ballot.objects.filter(document__series_id=ballot.document.series_id)
+        .select_related("document")
+        .order_by("date", "pk")
+    )
+    beside = sorted(
+        (
+            b
+            for b in series_ballots
+            if b.document.session == ballot.document.session
+            and b.body == ballot.body
+            and b.is_recorded
+        ),
+        key=lambda b: (b.date, QUESTION_ORDER.get(b.question, 9), b.pk),
+    )
+    previous = changes.previous_ballot(ballot, series_ballots)
+    wanted = {b.pk for b in beside} | {ballot.pk}
+    if previous:
+        wanted.add(previous.pk)
+    current = list(
+        Vote.objects.filter(ballot=ballot)
+        .select_related("state")
+        .only(
+            "state_id",
+            "position",
+            "note",
+            "state__iso3",
+            "state__iso2",
+            "state__name",
+            "state__names",
+            "state__regional_group",
+        )
+        .order_by()
+    )
+    # Other ballots' positions: plain tuples, no model instances.
+    other_votes = list(
+        Vote.objects.filter(ballot_id__in=wanted - {ballot.pk})
+        .order_by()
+        .values_list("ballot_id", "state_id", "position")
+    )
+    positions = {v.state_id: v.position for v in current}
+    summary = summarise(ballot, [(v.state.regional_group, v.position) for v in current])
+    majorities = {g.code: g.majority for g in summary.groups}
+    before = _positions(other_votes, previous.pk) if previous else {}
+    others = [b for b in beside if b.pk != ballot.pk]
+    other_positions = [_positions(other_votes, b.pk) for b in others]
+
+    labels = position_labels()
+    rows = [
+        StateRow(
+            state=v.state,
+            labels=labels,
+            name=v.state.localised_name(language),
+            position=v.position,
+            note=v.note,
+            beside=[p.get(v.state_id) for p in other_positions],
+            before=before.get(v.state_id),
+            group_majority=majorities.get(v.state.regional_group),
+        )
+        for v in current
+    ]
+    rows.sort(key=lambda r: r.name)
+    tally = summary.tally
+
+    crosstabs = []
+    for other, other_pos in zip(others, other_positions, strict=True):
+        if not other_pos or not positions:
+            continue
+        first, second = (
+            (other, ballot)
+            if QUESTION_ORDER.get(other.question, 9)
+            < QUESTION_ORDER.get(ballot.question, 9)
+            else (ballot, other)
+        )
+        table = changes.crosstab(
+            other_pos if first is other else positions,
+            positions if first is other else other_pos,
+        )
+        crosstabs.append(
+            (
+                first,
+                second,
+                [
+                    (Position(p).label, [table[p][q] for q in Position.values])
+                    for p in Position.values
+                ],
+            )
+        )
+
+    cosponsorships = list(
+        Cosponsorship.objects.filter(
+            document__series_id=ballot.document.series_id,
+            document__session=ballot.document.session,
+            document__kind__in=DRAFT_KINDS,
+        )
+        .select_related("state", "document")
+        .order_by("since", "state__name")
+    )
+    page = BallotPage(
+        ballot=ballot,
+        summary=summary,
+        rows=rows,
+        beside=beside if len(beside) > 1 else [],
+        previous=previous,
+        changes=[r for r in rows if r.changed],
+        dissents=sorted(
+            (r for r in rows if r.against_group),
+            key=lambda r: (r.state.regional_group, r.name),
+        ),
+        crosstabs=crosstabs,
+        cosponsorships=cosponsorships,
+        cosponsor_steps=cosponsor_steps(cosponsorships),
+    )
+    if summary.has_record:
+        page.map_svg = worldmap.render_map(
+            positions={r.state.iso2: r.position for r in rows},
+            labels={r.state.iso2: f"{r.name}: {labels[r.position]}" for r in rows},
+            title=_("World map of positions on %(ballot)s")
+            % {"ballot": ballot_label(ballot)},
+            description=_(
+                "Each member state is coloured by its position: %(summary)s. "
+                "The table of states below lists the same positions."
+            )
+            % {"summary": tally_sentence(tally)},
+        )
+    if len(page.cosponsor_steps) > 1:
+        page.cosponsor_chart = charts.step_line(
+            page.cosponsor_steps,
+            label=_("Number of cosponsors over time: %(steps)s")
+            % {
+                "steps": "; ".join(
+                    f"{day.isoformat()}: {count}" for day, count in page.cosponsor_steps
+                )
+            },
+        )
+    return page
+
+
+def tally_sentence(tally: Tally) -> str:
+    return (
+        _("%(yes)s yes, %(no)s no, %(abstain)s abstentions, %(non_voting)s non-voting")
+        % tally.as_dict()
+    )
+
+
+def cosponsor_steps(
+    cosponsorships: list[Cosponsorship],
+) -> list[tuple[datetime.date, int]]:
+    """The count of current cosponsors after each day on which it changed."""
+    deltas: dict[datetime.date, int] = defaultdict(int)
+    for c in cosponsorships:
+        deltas[c.since] += 1
+        if c.withdrawn_on:
+            deltas[c.withdrawn_on] -= 1
+    steps, count = [], 0
+    for day in sorted(deltas):
+        count += deltas[day]
+        steps.append((day, count))
+    return steps
+
+
+@dataclass
+class SeriesRow:
+    ballot: Ballot
+    tally: Tally | None
+    from_record: bool
+
+
+def series_page(series: ResolutionSeries) -> dict:
+    """Every decision of a series with its totals: two queries."""
+    ballots = list(
+        Ballot.objects.filter(document__series=series)
+        .select_related("document")
+        .order_by("date", "document__session", "pk")
+    )
+    counts = {
+        row.pop("ballot_id"): Tally(**row)
+        for row in Vote.objects.filter(ballot__document__series=series)
+        .values("ballot_id")
+        .annotate(
+            **{
+                name: Count("pk", filter=Q(position=letter))
+                for name, letter in Tally.FIELDS_BY_POSITION.items()
+            }
+        )
+    }
+    rows = []
+    for b in ballots:
+        if b.pk in counts:
+            rows.append(SeriesRow(b, counts[b.pk], True))
+        elif b.reported_tally:
+            rows.append(
+                SeriesRow(
+                    b, Tally(**{k: v or 0 for k, v in b.reported_tally.items()}), False
+                )
+            )
+        else:
+            rows.append(SeriesRow(b, None, False))
+    trend = [r for r in rows if r.tally and r.ballot.question == Ballot.Question.DRAFT]
+    chart = charts.stacked_bars(
+        [
+            (
+                f"{r.ballot.date.year} · {r.ballot.get_body_display()}"
+                + ("" if r.from_record else " · " + _("reported")),
+                r.tally,
+            )
+            for r in trend
+        ],
+        label=_(
+            "Bar chart of the totals on the draft as a whole, year by year; "
+            "the table gives the same numbers."
+        ),
+        scale=max((r.tally.total for r in trend), default=0) or None,
+    )
+    return {
+        "rows": rows,
+        "trend_chart": chart if trend else "",
+        "without_vote": [
+            r
+            for r in rows
+            if r.ballot.outcome == Outcome.ADOPTED_WITHOUT_VOTE
+            or not r.ballot.is_recorded
+        ],
+    }
+
+
+def state_page(state: MemberState) -> dict:
+    """A state's positions on every tracked ballot, and its cosponsorships."""
+    votes = list(
+        Vote.objects.filter(state=state)
+        .select_related("ballot__document__series")
+        .order_by("ballot__document__series__title", "-ballot__date", "ballot__pk")
+    )
+    by_series: dict[int, list[Vote]] = defaultdict(list)
+    series = {}
+    for v in votes:
+        s = v.ballot.document.series
+        series[s.pk] = s
+        by_series[s.pk].append(v)
+    cosponsorships = list(
+        Cosponsorship.objects.filter(state=state)
+        .select_related("document__series")
+        .order_by("-since")
+    )
+    tally = Tally.from_positions(v.position for v in votes)
+    return {
+        "series_votes": [(series[pk], by_series[pk]) for pk in by_series],
+        "cosponsorships": cosponsorships,
+        "tally": tally,
+    }
