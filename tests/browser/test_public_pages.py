@@ -17,7 +17,8 @@ def demo(live_server):
     call_command("load_demo", verbosity=0)
     exercise = ResolutionSeries.objects.get(slug="exercise-ruritania")
     draft = (
-        Ballot.objects.filter(document__series=exercise, question="draft")
+        # The committee's recorded vote (the exercise also has a plenary ahead).
+        Ballot.objects.filter(document__series=exercise, question="draft", body="C3")
         .order_by("-date")
         .first()
     )
