@@ -31,6 +31,14 @@ class SignOffAdmin(admin.ModelAdmin):
     readonly_fields = ["text_hash", "signed_at"]
 
 
+@admin.register(CoSigner)
+class CoSignerAdmin(admin.ModelAdmin):
+    list_display = ["organisation", "letter", "status", "order"]
+    list_filter = ["status"]
+    list_select_related = ["organisation", "letter"]
+
+
 admin.site.register(Comment)
 admin.site.register(LetterTemplate)
+from .ledger_admin import *  # noqa: E402, F401, F403
 from .reminders_admin import *  # noqa: E402, F401, F403
