@@ -14,6 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import Note, Role
 from campaign.celery import app
 from campaign.models import MemberState, Participation, Stance
+from letters.services import create_letter
 
 from ..factories import CampaignFactory, MembershipFactory, OrganisationFactory
 
@@ -62,11 +63,9 @@ def wait_for(predicate, timeout=20.0):
     return False
 
 
-def test_invited_drafter_sees_shared_campaign_not_partner_private_notes(
+def test_invited_drafter_sees_partner_shared_letter_not_partner_private_notes(
     browser, live_server, worker, otp_enforced
 ):
-    # The shared item is the campaign's page and its stances; once joint letters
-    # exist, the partner's shared letter is checked here the same way.
     own = OrganisationFactory(name="Amnesty International (test)", slug="ai")
     partner = OrganisationFactory(name="Human Rights Watch (test)", slug="hrw")
     admin = MembershipFactory(organisation=own, role=Role.ADMIN).user
@@ -81,6 +80,15 @@ def test_invited_drafter_sees_shared_campaign_not_partner_private_notes(
         position=Stance.Position.LEANING_YES,
         owner_organisation=partner,
         notes="Shared by HRW: Paris will vote yes",
+    )
+    partner_drafter = MembershipFactory(organisation=partner, role=Role.DRAFTER).user
+    letter = create_letter(
+        campaign=campaign,
+        lead=partner,
+        title="HRW-led joint letter (test)",
+        subject="Vote yes on the draft",
+        body_source="{{ salutation }},\n\nShared text written by HRW.",
+        by=partner_drafter,
     )
     secret = Note.objects.create(
         organisation=partner, title="HRW private: our call list", body="Only HRW"
@@ -130,6 +138,17 @@ def test_invited_drafter_sees_shared_campaign_not_partner_private_notes(
     drafter.get_by_role("link", name="DPRK resolution 2014 (test)").click()
     assert drafter.get_by_text("Shared by HRW: Paris will vote yes").is_visible()
     drafter.screenshot(path=str(SHOTS / "accounts-shared-campaign.png"), full_page=True)
+
+    # ...and so is the letter the partner leads in that campaign...
+    drafter.goto(f"{live_server.url}/staff/campaigns/{campaign.slug}/letters/")
+    drafter.get_by_role("link", name="HRW-led joint letter (test)").click()
+    drafter.wait_for_url(f"**{letter.get_absolute_url()}")
+    assert drafter.get_by_role(
+        "heading", name="HRW-led joint letter (test)"
+    ).is_visible()
+    drafter.goto(live_server.url + letter.versions.get().get_absolute_url())
+    assert drafter.get_by_text("Shared text written by HRW.").first.is_visible()
+    drafter.screenshot(path=str(SHOTS / "accounts-shared-letter.png"), full_page=True)
 
     # ...the partner's private notes are not, not even by their address.
     response = drafter.goto(f"{live_server.url}/staff/organisations/hrw/notes/")
