@@ -104,3 +104,54 @@ def test_the_public_pdf_is_only_for_approved_published_letters(
     services.publish(letter=letter)
     assert client.get(public_pdf)["Content-Type"] == "application/pdf"
     assert client.get(public_pdf, {"language": "fr"}).status_code == 404
+
+
+def _fonts_for(language: str) -> list[str]:
+    import subprocess
+
+    try:
+        out = subprocess.run(
+            ["fc-list", f":lang={language}", "family"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return [line for line in out.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize(
+    ("language", "subject", "body"),
+    [
+        ("zh", "请投赞成票", "我们呼吁贵国代表团投赞成票。"),
+        ("ar", "يرجى التصويت بنعم", "ندعو وفدكم إلى التصويت بنعم."),
+    ],
+)
+def test_chinese_and_arabic_pdfs_carry_their_own_script(
+    weasyprint, letter, coalition, language, subject, body
+):
+    if not _fonts_for(language):
+        pytest.skip(
+            f"no font for '{language}' on this machine "
+            "(apt-get install fonts-wqy-microhei fonts-dejavu-core)"
+        )
+    version, _ = services.save_version(
+        letter=letter,
+        language=language,
+        subject=subject,
+        body_source=body,
+        by=coalition.drafter,
+    )
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(services.letter_pdf(version=version)))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    fonts = {
+        str(font["/BaseFont"])
+        for page in reader.pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+    # Each glyph is drawn from a font that has it: the words come back out whole.
+    assert body.rstrip("。.")[:6] in text.replace("\n", "")
+    assert fonts
