@@ -128,16 +128,16 @@ def record_alert_event(
     users = {
         f.user for f in followers(event).filter(frequency=Follow.Frequency.IMMEDIATE)
     }
-    for user in sorted(users, key=lambda u: u.pk):
+    if users:
         outgoing.deliver(
             kind="alert",
-            recipients=[user.email],
+            recipients=[user.email for user in sorted(users, key=lambda u: u.pk)],
             subject=f"[Alert] {event.summary}",
             text=render_to_string(
                 "letters/emails/alert.txt",
                 {"events": [event], "site_url": settings.SITE_URL},
             ),
-            key=f"alert:{event.pk}:user:{user.pk}",
+            key=f"alert:{event.pk}",
         )
     return event
 

@@ -9,10 +9,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
+from django.db import connection
 
 from campaign.celery import app
 from campaign.models import Outcome
-from letters import schedule, tasks
+from letters import schedule, tasks, transport
 from letters.reminders import Reminder, ReminderRule
 
 from .factories import CampaignFactory, ReminderRuleFactory, SubscriptionFactory
@@ -52,7 +53,9 @@ def smtp_server(settings):
     settings.EMAIL_PORT = controller.port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    transport.close()
     yield inbox
+    transport.close()
     controller.stop()
 
 
@@ -60,7 +63,19 @@ def smtp_server(settings):
 def worker(request):
     if settings.REDIS_URL:
         request.getfixturevalue("redis_url")
-    with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
+    if connection.vendor == "sqlite":
+        # The shared in-memory test database is locked per table; this thread
+        # only reads while the worker thread writes.
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA read_uncommitted = 1")
+    app.control.purge()
+    with start_worker(
+        app,
+        pool="solo",
+        perform_ping_check=False,
+        loglevel="WARNING",
+        queues=["celery", "email"],  # as the Procfile
+    ):
         yield
 
 
