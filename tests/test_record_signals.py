@@ -198,12 +198,12 @@ def awaiting_result():
 
 def woken(reminder) -> bool:
     reminder.refresh_from_db()
-    return reminder.status == Reminder.Status.PENDING and reminder.deferred_until is None
+    return (
+        reminder.status == Reminder.Status.PENDING and reminder.deferred_until is None
+    )
 
 
-def test_recording_the_deciding_votes_wakes_the_result_reminder(
-    awaiting_result, clerk
-):
+def test_recording_the_deciding_votes_wakes_the_result_reminder(awaiting_result, clerk):
     ballot = awaiting_result.rule.ballot
     services.record_votes(ballot=ballot, positions={"FRA": "Y"}, by=clerk)
     assert woken(awaiting_result)
@@ -231,9 +231,7 @@ def test_an_import_deciding_the_ballot_wakes_the_result_reminder(awaiting_result
 # Cosponsors
 
 
-def test_new_cosponsors_make_one_event_each_and_reach_state_followers(
-    clerk, committed
-):
+def test_new_cosponsors_make_one_event_each_and_reach_state_followers(clerk, committed):
     document = DocumentFactory()
     series_follower = follower_of(document.series)
     state_follower = UserFactory()
