@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
@@ -20,7 +20,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from campaign.models import Campaign, MemberState, Participation
 
-from . import tasks
 from .models import (
     AuditAction,
     AuditEvent,
@@ -115,17 +114,21 @@ def record_failed_sign_in(*, email: str, locked_out: bool = False) -> None:
 # --- Mail ----------------------------------------------------------------------
 
 
-def _send(*, template: str, context: dict, to: list[str], subject: str) -> None:
+def _send(
+    *, template: str, context: dict, to: list[str], subject: str, key: str
+) -> None:
+    """Queue the mail in the delivery ledger, in the caller's transaction."""
+    from letters import outgoing
+
     context = {"site_url": settings.SITE_URL, **context}
-    message = EmailMultiAlternatives(
+    outgoing.deliver(
+        kind=f"account:{template}",
+        recipients=to,
         subject=subject,
-        body=render_to_string(f"accounts/emails/{template}.txt", context),
-        to=to,
+        text=render_to_string(f"accounts/emails/{template}.txt", context),
+        html=render_to_string(f"accounts/emails/{template}.html", context),
+        key=key,
     )
-    message.attach_alternative(
-        render_to_string(f"accounts/emails/{template}.html", context), "text/html"
-    )
-    message.send()
 
 
 # --- Members and invitations --------------------------------------------------
@@ -173,7 +176,7 @@ def invite_member(
             target=invitation,
             data={"email": email, "role": role},
         )
-        tasks.send_invitation_email.delay_on_commit(invitation.pk)
+        send_invitation_email(invitation_id=invitation.pk)
     return invitation
 
 
@@ -193,6 +196,8 @@ def send_invitation_email(*, invitation_id: int) -> bool:
         template="invitation",
         subject=f"Join {invitation.organisation.short_name} on UN Vote Campaigns",
         to=[invitation.email],
+        # A new key is made each time the invitation is sent again.
+        key=f"invitation:{invitation.pk}:{invitation.key}",
         context={
             "invitation": invitation,
             "link": link,
@@ -387,7 +392,7 @@ def invite_organisation_to_campaign(
         target=campaign,
         data={"organisation": organisation.short_name},
     )
-    tasks.send_campaign_invitation_email.delay_on_commit(participation.pk)
+    send_campaign_invitation_email(participation_id=participation.pk)
     return participation
 
 
@@ -409,6 +414,7 @@ def send_campaign_invitation_email(*, participation_id: int) -> bool:
         template="campaign_invitation",
         subject=f"Invitation to join the campaign “{participation.campaign.title}”",
         to=to,
+        key=f"campaign-invitation:{participation.pk}:{uuid.uuid4()}",
         context={"participation": participation, "link": link},
     )
     return True
@@ -557,24 +563,23 @@ def request_password_reset(*, email: str) -> None:
             actor=user,
             organisations=_organisations_of(user),
         )
-        tasks.send_password_reset_email.delay_on_commit(user.pk)
+        send_password_reset_email(user_id=user.pk)
 
 
 def send_password_reset_email(*, user_id: int) -> bool:
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         return False
+    token = default_token_generator.make_token(user)
     link = settings.SITE_URL + reverse(
         "accounts:password_reset_confirm",
-        args=[
-            urlsafe_base64_encode(force_bytes(user.pk)),
-            default_token_generator.make_token(user),
-        ],
+        args=[urlsafe_base64_encode(force_bytes(user.pk)), token],
     )
     _send(
         template="password_reset",
         subject="Reset your password for UN Vote Campaigns",
         to=[user.email],
+        key=f"password-reset:{user.pk}:{token}",
         context={"user": user, "link": link},
     )
     return True

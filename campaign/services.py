@@ -12,7 +12,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from accounts.models import Membership, Organisation
 
-from . import registry
+from . import registry, signals
 from .annex import match_names
 from .imports import ContactRow, ImportReport, parse_contacts
 from .models import (
@@ -179,6 +179,7 @@ def record_votes(*, ballot: Ballot, positions: Mapping[str, str], by) -> RecordR
     is decided again under the body's rule and the ballot's version bumped.
     """
     ballot = Ballot.objects.select_for_update().get(pk=ballot.pk)
+    previous = ballot.outcome
     eligible = {s.iso3: s for s in MemberState.objects.members_on(ballot.date)}
     problems = []
     for iso3, position in positions.items():
@@ -227,6 +228,10 @@ def record_votes(*, ballot: Ballot, positions: Mapping[str, str], by) -> RecordR
         ballot.save(update_fields=["outcome", "is_recorded"])
     report.tally = Vote.objects.for_ballot(ballot).tally()
     report.version = _bump_version(ballot) if report.touched else ballot.version
+    if report.touched:
+        signals.votes_recorded.send(sender=Ballot, ballots=[ballot])
+    if report.outcome != previous and report.outcome != Outcome.PENDING:
+        signals.outcome_decided.send(sender=Ballot, ballots=[ballot])
     return report
 
 
@@ -241,11 +246,14 @@ def adopt_without_vote(*, ballot: Ballot, by) -> Ballot:
                 "adopted without a vote."
             ]
         )
+    previous = ballot.outcome
     ballot.is_recorded = False
     ballot.outcome = Outcome.ADOPTED_WITHOUT_VOTE
     ballot._history_user = by
     ballot.save(update_fields=["is_recorded", "outcome"])
     ballot.version = _bump_version(ballot)
+    if previous != ballot.outcome:
+        signals.outcome_decided.send(sender=Ballot, ballots=[ballot])
     return ballot
 
 
@@ -311,9 +319,14 @@ def add_cosponsors(
             )
         )
     bulk_create_with_history(rows, Cosponsorship, default_user=by)
+    if report.added:
+        signals.cosponsors_added.send(
+            sender=Cosponsorship, document=document, states=report.added
+        )
     return report
 
 
+@transaction.atomic
 def withdraw_cosponsor(
     *, cosponsorship: Cosponsorship, on: datetime.date, by
 ) -> Cosponsorship:
@@ -327,9 +340,11 @@ def withdraw_cosponsor(
     cosponsorship.withdrawn_on = on
     cosponsorship._history_user = by
     cosponsorship.save(update_fields=["withdrawn_on"])
+    signals.cosponsor_withdrawn.send(sender=Cosponsorship, cosponsorship=cosponsorship)
     return cosponsorship
 
 
+@transaction.atomic
 def set_stance(
     *,
     campaign: Campaign,
@@ -378,8 +393,11 @@ def set_stance(
     }
     if stance.pk and all(getattr(stance, k) == v for k, v in values.items()):
         return stance
+    moved = stance.pk is None or stance.position != position
     for key, value in values.items():
         setattr(stance, key, value)
     stance._history_user = by
     stance.save()
+    if moved:
+        signals.stance_changed.send(sender=Stance, stance=stance)
     return stance

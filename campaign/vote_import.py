@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from . import signals
 from .imports import (
     BallotRows,
     ImportFailed,
@@ -21,7 +22,7 @@ from .imports import (
     VoteFile,
     parse_votes,
 )
-from .models import Ballot, Body, Document, ResolutionSeries, Vote
+from .models import Ballot, Body, Document, Outcome, ResolutionSeries, Vote
 from .tallies import Tally, decide, differences
 
 VOTE_BATCH = 2000
@@ -150,12 +151,29 @@ def import_votes(
         with transaction.atomic():
             result = plan_votes_import(data=data, lock=True)
             _apply(result, by=by, reason=f"Imported from {source or 'a vote file'}")
+            _announce(result)
     except IntegrityError as exc:
         raise ImportFailed(
             [RowError(0, "the record changed while importing; import again")]
         ) from exc
     result.committed = True
     return result
+
+
+def _announce(result: VotesImport) -> None:
+    """Tell the record's listeners which ballots changed and which were decided."""
+    recorded = [c.ballot for c in result.ballots if c.new or c.changed]
+    if recorded:
+        signals.votes_recorded.send(sender=Ballot, ballots=recorded)
+    decided = [
+        c.ballot
+        for c in result.ballots
+        if not c.is_new
+        and "outcome" in c.ballot_fields
+        and c.values["outcome"] != Outcome.PENDING
+    ]
+    if decided:
+        signals.outcome_decided.send(sender=Ballot, ballots=decided)
 
 
 def _chunks(items: list, size: int = _CHUNK):

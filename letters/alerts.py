@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import transaction
@@ -59,7 +60,11 @@ def alert_context(
     campaign: Campaign | None = None,
 ) -> dict:
     """The counts an alert carries, as they are at the moment of the change."""
-    if kind == AlertEvent.Kind.COSPONSOR_ADDED and document is not None:
+    cosponsor_kinds = (
+        AlertEvent.Kind.COSPONSOR_ADDED,
+        AlertEvent.Kind.COSPONSOR_WITHDRAWN,
+    )
+    if kind in cosponsor_kinds and document is not None:
         groups = Counter(
             Cosponsorship.objects.current()
             .filter(document=document)
@@ -128,18 +133,93 @@ def record_alert_event(
     users = {
         f.user for f in followers(event).filter(frequency=Follow.Frequency.IMMEDIATE)
     }
-    for user in sorted(users, key=lambda u: u.pk):
+    if users:
         outgoing.deliver(
             kind="alert",
-            recipients=[user.email],
+            recipients=[user.email for user in sorted(users, key=lambda u: u.pk)],
             subject=f"[Alert] {event.summary}",
             text=render_to_string(
                 "letters/emails/alert.txt",
                 {"events": [event], "site_url": settings.SITE_URL},
             ),
-            key=f"alert:{event.pk}:user:{user.pk}",
+            key=f"alert:{event.pk}",
         )
     return event
+
+
+# What the record's changes become (called by receivers.py, inside the change's
+# transaction).
+
+
+def alert_votes_recorded(*, ballots: Iterable[Ballot]) -> list[AlertEvent]:
+    """A 'vote recorded' event per ballot whose series someone follows.
+
+    Only followers of the series hear of a ballot, so elsewhere (most of a
+    historical import) there is nobody to record it for.
+    """
+    ballots = list(ballots)
+    series_of: dict[int, int] = {}
+    document_ids = sorted({b.document_id for b in ballots})
+    for start in range(0, len(document_ids), 500):
+        series_of.update(
+            Document.objects.filter(
+                pk__in=document_ids[start : start + 500]
+            ).values_list("pk", "series_id")
+        )
+    followed = set(
+        Follow.objects.filter(series_id__in=set(series_of.values())).values_list(
+            "series_id", flat=True
+        )
+    )
+    events = []
+    for ballot in ballots:
+        if series_of.get(ballot.document_id) not in followed:
+            continue
+        tally = Vote.objects.for_ballot(ballot).tally()
+        events.append(
+            record_alert_event(
+                kind=AlertEvent.Kind.VOTE_RECORDED,
+                summary=f"{ballot}: {tally.yes} in favour, {tally.no} against, "
+                f"{tally.abstain} abstentions ({ballot.get_outcome_display()})",
+                ballot=ballot,
+            )
+        )
+    return events
+
+
+def alert_cosponsors_added(
+    *, document: Document, states: Iterable[MemberState]
+) -> list[AlertEvent]:
+    """One event per State, so that its followers hear of it too."""
+    return [
+        record_alert_event(
+            kind=AlertEvent.Kind.COSPONSOR_ADDED,
+            summary=f"{state.name} cosponsors {document.symbol}",
+            document=document,
+            state=state,
+        )
+        for state in states
+    ]
+
+
+def alert_cosponsor_withdrawn(*, cosponsorship: Cosponsorship) -> AlertEvent:
+    state, document = cosponsorship.state, cosponsorship.document
+    return record_alert_event(
+        kind=AlertEvent.Kind.COSPONSOR_WITHDRAWN,
+        summary=f"{state.name} withdrew as a cosponsor of {document.symbol}",
+        document=document,
+        state=state,
+    )
+
+
+def alert_stance_changed(*, stance: Stance) -> AlertEvent:
+    """Private to the campaign's coalition, like the stance itself."""
+    return record_alert_event(
+        kind=AlertEvent.Kind.STANCE_CHANGED,
+        summary=f"{stance.state.name}: {stance.get_position_display()}",
+        campaign=stance.campaign,
+        state=stance.state,
+    )
 
 
 def _coalition_users(campaign_id: int):

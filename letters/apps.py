@@ -8,4 +8,5 @@ class LettersConfig(AppConfig):
     verbose_name = "Letters and mail"
 
     def ready(self):
-        from . import receivers  # noqa: F401  (connects anymail's signals)
+        # Connects anymail's signals and those of the UN record.
+        from . import receivers  # noqa: F401

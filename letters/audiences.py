@@ -36,6 +36,7 @@ class Recipient:
     reason: str = ""
     language: str = "en"
     unsubscribe_token: str = ""
+    contact: MissionContact | None = None
 
 
 @dataclass
@@ -234,6 +235,7 @@ def missions_to_follow_up(
             name=c.name,
             reason=f"{c.mission.state.name}: {selected[c.mission.state_id]}",
             language=c.preferred_language,
+            contact=c,
         )
         for c in contacts
     ]

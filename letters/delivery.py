@@ -51,12 +51,21 @@ Outcome = DeliveryAttempt.Outcome
 
 @dataclass(frozen=True)
 class Recipient:
-    """Who one delivery goes to; a mission contact or any other address."""
+    """Who one delivery goes to; a mission contact or any other address.
+
+    A recipient may bring its own message (subject, text, html: frozen on the
+    row), headers of its own, and a fixed idempotency key.
+    """
 
     email: str
     language: str = "en"
     state: MemberState | None = None
     contact: MissionContact | None = None
+    key: uuid.UUID | None = None
+    subject: str = ""
+    text: str = ""
+    html: str = ""
+    headers: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def for_contact(cls, contact: MissionContact) -> Recipient:
@@ -66,6 +75,21 @@ class Recipient:
             state=contact.mission.state,
             contact=contact,
         )
+
+
+# Set by build_message from the row and its mailing; never taken from a recipient.
+RESERVED_HEADERS = {
+    "bcc",
+    "cc",
+    "content-language",
+    "from",
+    "list-id",
+    "message-id",
+    "reply-to",
+    "subject",
+    "to",
+    "x-delivery-key",
+}
 
 
 def _worker_name() -> str:
@@ -120,6 +144,12 @@ def launch_mailing(
     recipients = list(recipients)
     for recipient in recipients:
         check_address(recipient.email, field="To")
+        check_header(recipient.subject, field="Subject")
+        for header, value in recipient.headers:
+            check_header(header, field="Header name")
+            check_header(value, field=header)
+            if header.lower() in RESERVED_HEADERS:
+                raise UnsafeHeader(f"{header} is set by the ledger, not per message.")
     now = timezone.now()
     sendable = mailing.is_sendable(now)
     with transaction.atomic():
@@ -141,8 +171,14 @@ def launch_mailing(
                 status=DeliveryStatus.SUPPRESSED if held else DeliveryStatus.QUEUED,
                 last_error="address suppressed" if held else "",
                 enqueued_at=now if sendable and not held else None,
+                headers=dict(recipient.headers),
             )
-            if render_now and not held:
+            if recipient.key is not None:
+                row.idempotency_key = recipient.key
+            if recipient.subject:
+                row.subject = recipient.subject
+                row.text_body, row.html_body = recipient.text, recipient.html
+            elif render_now and not held:
                 rendered = render_delivery(row)
                 row.subject = check_header(rendered.subject, field="Subject")
                 row.text_body, row.html_body = rendered.text, rendered.html
@@ -284,6 +320,7 @@ def build_message(row: Delivery, rendered: Rendered) -> EmailMultiAlternatives:
         to=[row.to_email],
         reply_to=[mailing.reply_to] if mailing.reply_to else None,
         headers={
+            **row.headers,
             "Message-ID": row.message_id,
             "List-Id": mailing.list_id,
             "Content-Language": row.language,

@@ -23,17 +23,25 @@ __all__ = [
 
 class MailingQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """A campaign's mailings are for its coalition; others for any staff member."""
+        """A campaign's mailings are for its coalition; others for any staff member.
+
+        Mail to one person (alerts, subscribers, account and letter notices) names
+        them and their links: only the site's administrators see it.
+        """
         if user.is_superuser:
             return self
-        return self.filter(
-            Q(campaign__isnull=True)
-            | Q(
-                campaign__participations__status="accepted",
-                campaign__participations__organisation__memberships__user=user,
-                campaign__participations__organisation__memberships__is_active=True,
+        return (
+            self.exclude(kind__in=Mailing.PRIVATE_KINDS)
+            .filter(
+                Q(campaign__isnull=True)
+                | Q(
+                    campaign__participations__status="accepted",
+                    campaign__participations__organisation__memberships__user=user,
+                    campaign__participations__organisation__memberships__is_active=True,
+                )
             )
-        ).distinct()
+            .distinct()
+        )
 
 
 class Mailing(models.Model):
@@ -43,7 +51,11 @@ class Mailing(models.Model):
         APPEAL = "appeal", _("Appeal")
         REMINDER = "reminder", _("Reminder")
         ALERT = "alert", _("Alert")
+        SUBSCRIPTION = "subscription", _("Subscription")
+        NOTICE = "notice", _("Notice")
         OTHER = "other", _("Other")
+
+    PRIVATE_KINDS = (Kind.ALERT, Kind.SUBSCRIPTION, Kind.NOTICE)
 
     class Status(models.TextChoices):
         RUNNING = "running", _("Running")
@@ -51,7 +63,7 @@ class Mailing(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
         DONE = "done", _("Done")
 
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.OTHER)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
     name = models.CharField(max_length=200)
     campaign = models.ForeignKey(
         "campaign.Campaign",
@@ -181,6 +193,8 @@ class Delivery(models.Model):
     subject = models.CharField(max_length=400, blank=True)
     text_body = models.TextField(blank=True)
     html_body = models.TextField(blank=True)
+    # Headers of this message alone, e.g. a subscriber's own List-Unsubscribe.
+    headers = models.JSONField(default=dict, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     crash_count = models.PositiveSmallIntegerField(default=0)
     lease_until = models.DateTimeField(null=True, blank=True)

@@ -241,10 +241,11 @@ class AlertEvent(models.Model):
 
     class Kind(models.TextChoices):
         COSPONSOR_ADDED = "cosponsor-added", _("New cosponsor")
+        COSPONSOR_WITHDRAWN = "cosponsor-withdrawn", _("Cosponsor withdrawn")
         VOTE_RECORDED = "vote-recorded", _("Vote recorded")
         STANCE_CHANGED = "stance-changed", _("Stance changed")
 
-    kind = models.CharField(max_length=16, choices=Kind.choices)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
     series = models.ForeignKey(
         "campaign.ResolutionSeries",
         null=True,

@@ -285,6 +285,8 @@ def send_reminder(*, reminder: Reminder, now: datetime.datetime) -> int:
         subject=rule.subject,
         text=render_reminder_text(rule=rule, now=now),
         key=f"reminder:{reminder.pk}",
+        campaign=rule.campaign,
+        by=rule.created_by,
     )
 
 
@@ -358,22 +360,23 @@ def _send_result(*, reminder: Reminder) -> int:
     if ballot.outcome == Outcome.PENDING:
         raise Defer("Waiting for the ballot's result to be recorded.")
     tally = Vote.objects.for_ballot(ballot).tally()
-    sent = 0
-    for recipient in audiences.result_subscribers(series=rule.campaign.series):
-        message = subscriptions.result_message(
-            ballot=ballot,
-            tally=tally if tally.total else None,
-            token=recipient.unsubscribe_token,
+    messages = [
+        outgoing.Message(
+            to=recipient.email,
+            **subscriptions.result_message(
+                ballot=ballot,
+                tally=tally if tally.total else None,
+                token=recipient.unsubscribe_token,
+            ),
         )
-        sent += outgoing.deliver(
-            kind="subscription:result",
-            recipients=[recipient.email],
-            key=f"reminder:{reminder.pk}",
-            **message,
-        )
-    if not sent:
+        for recipient in audiences.result_subscribers(series=rule.campaign.series)
+    ]
+    if not messages:
         raise Skip("No confirmed subscribers when it ran.")
-    return sent
+    # Subscribers are private: the mailing is the administrators', not the campaign's.
+    return outgoing.deliver_each(
+        kind="subscription:result", key=f"reminder:{reminder.pk}", messages=messages
+    )
 
 
 def _send_follow_up_appeal(*, reminder: Reminder) -> int:
@@ -391,13 +394,22 @@ def _send_follow_up_appeal(*, reminder: Reminder) -> int:
     text = render_to_string(
         "letters/emails/follow_up_appeal.txt", {"rule": rule, "version": version}
     )
-    return outgoing.deliver(
+    return outgoing.deliver_each(
         kind="appeal:follow-up",
-        recipients=[r.email for r in recipients],
-        subject=version.subject,
-        text=text,
-        html=version.body_html,
         key=f"reminder:{reminder.pk}",
+        campaign=rule.campaign,
+        by=rule.created_by,
+        messages=[
+            outgoing.Message(
+                to=r.email,
+                subject=version.subject,
+                text=text,
+                html=version.body_html,
+                contact=r.contact,
+                language=r.language,
+            )
+            for r in recipients
+        ],
     )
 
 
@@ -425,9 +437,17 @@ def approved_version(*, letter_id: int | None):
 def notify_subscribers_of_result(*, ballot) -> int:
     """Called once a ballot's result is recorded: result reminders waiting for
     it go out at the dispatcher's next minute instead of their next check."""
-    return Reminder.objects.filter(
-        status=Reminder.Status.PENDING,
-        rule__ballot=ballot,
-        rule__audience=ReminderRule.Audience.SUBSCRIBERS_RESULT,
-        deferred_until__isnull=False,
-    ).update(deferred_until=None)
+    return notify_subscribers_of_results(ballot_ids=[ballot.pk])
+
+
+def notify_subscribers_of_results(*, ballot_ids: list[int]) -> int:
+    """notify_subscribers_of_result for many ballots (an import), in few queries."""
+    woken = 0
+    for start in range(0, len(ballot_ids), 500):
+        woken += Reminder.objects.filter(
+            status=Reminder.Status.PENDING,
+            rule__ballot_id__in=ballot_ids[start : start + 500],
+            rule__audience=ReminderRule.Audience.SUBSCRIBERS_RESULT,
+            deferred_until__isnull=False,
+        ).update(deferred_until=None)
+    return woken

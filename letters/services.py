@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime
 import html
+import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Max
 from django.template.loader import render_to_string
@@ -29,7 +29,7 @@ from campaign.models import (
     UNLanguage,
 )
 
-from . import markup, merge
+from . import markup, merge, outgoing
 from .models import (
     Comment,
     CoSigner,
@@ -750,16 +750,16 @@ def send_reapproval_notice(*, version_id: int) -> int:
             "changes": changes,
             "url": settings.SITE_URL + version.get_absolute_url(),
         }
-        message = EmailMultiAlternatives(
+        # Keyed by version and organisation: a retried task sends nothing twice.
+        outgoing.deliver(
+            kind="notice:reapproval",
+            recipients=recipients,
             subject=f"Re-approval needed: {letter.title} "
             f"({version.get_language_display()}, version {version.number})",
-            body=render_to_string("letters/emails/reapproval.txt", context),
-            to=recipients,
+            text=render_to_string("letters/emails/reapproval.txt", context),
+            html=render_to_string("letters/emails/reapproval.html", context),
+            key=f"reapproval:{version.pk}:{row.cosigner.organisation_id}",
         )
-        message.attach_alternative(
-            render_to_string("letters/emails/reapproval.html", context), "text/html"
-        )
-        message.send()
         sent += 1
     return sent
 
@@ -770,13 +770,13 @@ def send_test_message(*, user_id: int) -> bool:
     if user is None:
         return False
     context = {"user": user, "site_url": settings.SITE_URL}
-    message = EmailMultiAlternatives(
+    outgoing.deliver(
+        kind="notice:test",
+        recipients=[user.email],
         subject="Test message from the campaign site",
-        body=render_to_string("letters/emails/test_message.txt", context),
-        to=[user.email],
+        text=render_to_string("letters/emails/test_message.txt", context),
+        html=render_to_string("letters/emails/test_message.html", context),
+        key=f"test:{user.pk}:{uuid.uuid4()}",
+        by=user,
     )
-    message.attach_alternative(
-        render_to_string("letters/emails/test_message.html", context), "text/html"
-    )
-    message.send()
     return True

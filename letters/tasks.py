@@ -1,16 +1,9 @@
 """Celery entry points for letters and mail: ids in, a letters service called."""
 
-import smtplib
-
 from celery import shared_task
 from django.conf import settings
 
 from . import delivery, services
-
-
-@shared_task
-def send_test_message(user_id: int) -> None:
-    services.send_test_message(user_id=user_id)
 
 
 @shared_task(acks_late=True)
@@ -18,18 +11,7 @@ def send_reapproval_notice(version_id: int) -> None:
     services.send_reapproval_notice(version_id=version_id)
 
 
-# Reminders, alerts and subscriptions: outgoing mail, the dispatcher, digests.
-
-
-@shared_task(
-    autoretry_for=(OSError, smtplib.SMTPException),
-    retry_backoff=True,
-    max_retries=5,
-)
-def send_message(payload: dict) -> int:
-    from . import outgoing
-
-    return outgoing.send_message(**payload)
+# Reminders and alerts: the dispatcher and the digests.
 
 
 @shared_task

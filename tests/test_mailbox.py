@@ -31,8 +31,11 @@ def test_captured_mail_is_written_one_file_per_message(eml_backend):
     assert len(list(eml_backend.glob("*.eml"))) == 2
 
 
-def test_outbox_lists_and_renders_captured_mail(client, eml_backend):
-    services.send_test_message(user_id=MembershipFactory(role=Role.VIEWER).user_id)
+def test_outbox_lists_and_renders_captured_mail(
+    client, eml_backend, eager_tasks, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.send_test_message(user_id=MembershipFactory(role=Role.VIEWER).user_id)
     member = MembershipFactory(role=Role.VIEWER)
     client.force_login(member.user)
     listing = client.get(reverse("letters:outbox")).content.decode()

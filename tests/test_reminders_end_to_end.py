@@ -1,4 +1,4 @@
-"""A due reminder through beat's task, a real worker and a real SMTP server."""
+"""Reminders, alerts and subscription mail: the ledger, a real worker, real SMTP."""
 
 import email
 import email.policy
@@ -9,13 +9,23 @@ import pytest
 from aiosmtpd.controller import Controller
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
+from django.db import connection
 
+from accounts.models import Role
+from campaign import services
 from campaign.celery import app
 from campaign.models import Outcome
-from letters import schedule, tasks
+from letters import alerts, delivery, schedule, subscriptions, tasks, transport
+from letters.ledger import Delivery, DeliveryStatus, Mailing
 from letters.reminders import Reminder, ReminderRule
 
-from .factories import CampaignFactory, ReminderRuleFactory, SubscriptionFactory
+from .factories import (
+    BallotFactory,
+    CampaignFactory,
+    MembershipFactory,
+    ReminderRuleFactory,
+    SubscriptionFactory,
+)
 
 pytestmark = [pytest.mark.real_worker, pytest.mark.django_db(transaction=True)]
 
@@ -52,7 +62,9 @@ def smtp_server(settings):
     settings.EMAIL_PORT = controller.port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    transport.close()
     yield inbox
+    transport.close()
     controller.stop()
 
 
@@ -60,7 +72,19 @@ def smtp_server(settings):
 def worker(request):
     if settings.REDIS_URL:
         request.getfixturevalue("redis_url")
-    with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
+    if connection.vendor == "sqlite":
+        # The shared in-memory test database is locked per table; this thread
+        # only reads while the worker thread writes.
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA read_uncommitted = 1")
+    app.control.purge()
+    with start_worker(
+        app,
+        pool="solo",
+        perform_ping_check=False,
+        loglevel="WARNING",
+        queues=["celery", "email"],  # as the Procfile
+    ):
         yield
 
 
@@ -109,3 +133,62 @@ def test_a_due_result_reminder_reaches_a_subscriber_once_over_smtp(smtp_server, 
         in message.get_body(("plain",)).get_content()
     )
     assert Reminder.objects.get().recipient_count == 1
+    # The message is the ledger's row: its key is the Message-ID, its headers its own.
+    row = Delivery.objects.get()
+    assert message["Message-ID"] == row.message_id
+    assert row.status == DeliveryStatus.SENT
+    assert row.mailing.kind == Mailing.Kind.SUBSCRIPTION
+    assert row.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # The sweeper finds nothing left to send.
+    assert delivery.sweep_deliveries() == 0
+    time.sleep(1)
+    assert len(smtp_server.messages) == 1
+
+
+def test_alerts_confirmations_and_staff_reminders_leave_once_each_by_the_ledger(
+    smtp_server, worker
+):
+    campaign = CampaignFactory()
+    drafter = MembershipFactory(organisation=campaign.lead, role=Role.DRAFTER).user
+    follower = MembershipFactory(organisation=campaign.lead, role=Role.VIEWER).user
+    alerts.follow(user=follower, series=campaign.series, frequency="immediate")
+    ballot = BallotFactory(document__series=campaign.series)
+    rule = ReminderRuleFactory(campaign=campaign, ballot=ballot, offset_days=0)
+    schedule.save_reminder_rule(rule=rule)
+
+    services.record_votes(
+        ballot=ballot, positions={"FRA": "Y", "JPN": "Y", "CUB": "N"}, by=drafter
+    )
+    subscriptions.subscribe(
+        series=campaign.series, email="reader@example.net", ip_digest="e2e"
+    )
+    tasks.dispatch_due_reminders.delay()
+    tasks.dispatch_due_reminders.delay()
+
+    rows = Delivery.objects.all()
+    assert wait_for(lambda: rows.count() == 4 and not rows.pending().exists())
+    time.sleep(1.5)  # room for a duplicate to arrive, were there one
+    delivery.sweep_deliveries()
+    time.sleep(1)
+
+    by_id = {
+        message["Message-ID"]: (to, message) for to, message in smtp_server.messages
+    }
+    assert len(smtp_server.messages) == 4 == len(by_id)
+    assert set(by_id) == {row.message_id for row in rows}
+    assert set(rows.values_list("status", flat=True)) == {DeliveryStatus.SENT}
+    # Long headers are folded; unfolded, each value is exactly this.
+    subjects = [(to[0], str(m["Subject"]).strip()) for to, m in by_id.values()]
+    assert sorted(to for to, subject in subjects if subject == rule.subject) == sorted(
+        [drafter.email, follower.email]
+    )
+    [confirming] = [s for to, s in subjects if to == "reader@example.net"]
+    assert confirming.startswith("Confirm: results of")
+    [(_, alert)] = [
+        m for m in by_id.values() if str(m[1]["Subject"]).strip().startswith("[Alert]")
+    ]
+    assert "2 in favour, 1 against" in str(alert["Subject"])
+    assert alert["X-Campaign-Kind"] == "alert"
+    confirm = next(m for to, m in by_id.values() if to == ["reader@example.net"])
+    token = campaign.series.subscriptions.get().token
+    assert f"/unsubscribe/{token}/" in confirm["List-Unsubscribe"]

@@ -76,3 +76,33 @@ def test_services_are_used_when_configured(name):
             assert settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
     else:
         assert value == settings.CELERY_BROKER_URL
+
+
+def procfile_worker_queues() -> set[str]:
+    line = next(
+        line
+        for line in (ROOT / "Procfile").read_text().splitlines()
+        if line.startswith("worker:")
+    )
+    words = line.split()
+    return set(words[words.index("-Q") + 1].split(","))
+
+
+def test_the_procfile_worker_consumes_every_queue_a_task_is_routed_to():
+    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+    assert routed  # the ledger's sends have a queue of their own
+    assert routed | {"celery"} <= procfile_worker_queues()
+
+
+def test_every_beat_entry_names_a_task_the_worker_knows():
+    from campaign.celery import app
+
+    app.loader.import_default_modules()
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    assert {
+        "worker-heartbeat",
+        "dispatch-due-reminders",
+        "send-alert-digests",
+        "sweep-deliveries",
+    } <= set(schedule)
+    assert {entry["task"] for entry in schedule.values()} <= set(app.tasks)

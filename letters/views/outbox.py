@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.policy import requires
 
-from .. import mailbox, tasks
+from .. import mailbox, services
 
 
 @requires("mail.read")
@@ -46,7 +46,7 @@ def outbox_message_html(request, name):
 @requires("mail.read")
 @require_POST
 def outbox_test(request):
-    tasks.send_test_message.delay_on_commit(request.user.pk)
+    services.send_test_message(user_id=request.user.pk)
     messages.info(
         request, "A test message was queued; the worker sends it in a moment."
     )

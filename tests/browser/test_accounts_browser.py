@@ -50,7 +50,13 @@ def worker(request):
     """A real Celery worker: the invitation email goes through the broker."""
     if settings.REDIS_URL:
         request.getfixturevalue("redis_url")
-    with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
+    with start_worker(
+        app,
+        pool="solo",
+        perform_ping_check=False,
+        loglevel="WARNING",
+        queues=["celery", "email"],  # as the Procfile: mail leaves by the ledger
+    ):
         yield
 
 

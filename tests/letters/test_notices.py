@@ -19,7 +19,13 @@ pytestmark = [pytest.mark.real_worker, pytest.mark.django_db(transaction=True)]
 def worker(request):
     if settings.REDIS_URL:
         request.getfixturevalue("redis_url")
-    with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
+    with start_worker(
+        app,
+        pool="solo",
+        perform_ping_check=False,
+        loglevel="WARNING",
+        queues=["celery", "email"],  # as the Procfile: the notice, then its mail
+    ):
         yield
 
 
