@@ -222,7 +222,7 @@ def describe(criteria: Criteria) -> list[str]:
 
     parts = []
     if criteria.groups:
-        parts.append(", ".join(RegionalGroup(g).label for g in criteria.groups))
+        parts.append(", ".join(str(RegionalGroup(g).label) for g in criteria.groups))
     if criteria.blocs:
         names = Bloc.objects.filter(code__in=criteria.blocs).values_list(
             "name", flat=True
