@@ -1,12 +1,8 @@
 """A due reminder through beat's task, a real worker and a real SMTP server."""
 
-import email
-import email.policy
-import socket
 import time
 
 import pytest
-from aiosmtpd.controller import Controller
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 
@@ -18,42 +14,6 @@ from letters.reminders import Reminder, ReminderRule
 from .factories import CampaignFactory, ReminderRuleFactory, SubscriptionFactory
 
 pytestmark = [pytest.mark.real_worker, pytest.mark.django_db(transaction=True)]
-
-
-class Inbox:
-    """An aiosmtpd handler keeping every message it accepts."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(
-            (
-                envelope.rcpt_tos,
-                email.message_from_bytes(envelope.content, policy=email.policy.default),
-            )
-        )
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server(settings):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    yield inbox
-    controller.stop()
 
 
 @pytest.fixture
