@@ -409,7 +409,7 @@ def set_appeal_status(*, appeal: Appeal, action: str, by) -> Appeal:
     S = Appeal.Status
     with transaction.atomic():
         appeal = (
-            Appeal.objects.select_for_update()
+            Appeal.objects.select_for_update(of=("self",))
             .select_related("mailing")
             .get(pk=appeal.pk)
         )
