@@ -64,7 +64,7 @@ def _edit(request, campaign: Campaign, appeal: Appeal | None):
     initial = (
         AppealForm.initial_for(appeal)
         if appeal
-        else {"city": "new-york", "window_days": 30}
+        else {"city": "new-york", "window_days": 30, "letter": letters.first()}
     )
     form = AppealForm(request.POST or None, initial=initial, letters=letters)
     preview = None
