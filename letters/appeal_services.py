@@ -366,7 +366,7 @@ def launch_due_appeals(*, now: datetime.datetime | None = None) -> int:
             except AppealError as exc:
                 reason = f"Not launched at its scheduled time: {exc}"
                 Appeal.objects.filter(pk=pk).update(
-                    status=Appeal.Status.DRAFT, note=reason
+                    status=Appeal.Status.DRAFT, note=reason, versions={}
                 )
                 _tell_scheduler(appeal, reason)
                 continue

@@ -522,7 +522,7 @@ def test_a_scheduled_appeal_whose_letter_changed_returns_to_draft(
         assert appeal_services.launch_due_appeals(now=at) == 0
     appeal.refresh_from_db()
     assert appeal.status == Appeal.Status.DRAFT
-    assert "changed" in appeal.note
+    assert "changed" in appeal.note and appeal.versions == {}
     assert not Delivery.objects.exists()
     assert callbacks, "whoever scheduled it is told"
 
