@@ -179,9 +179,12 @@ def set_mailing_status(*, mailing: Mailing, status: str) -> Mailing:
         Mailing.objects.filter(pk=mailing.pk).update(status=status)
         mailing.status = status
         if status == Mailing.Status.CANCELLED:
-            mailing.deliveries.filter(status=DeliveryStatus.QUEUED).update(
-                status=DeliveryStatus.CANCELLED, updated_at=now
-            )
+            # A row whose worker's lease ran out would otherwise stay "sending":
+            # the sweeper leaves a cancelled mailing alone.
+            mailing.deliveries.filter(
+                Q(status=DeliveryStatus.QUEUED)
+                | Q(status=DeliveryStatus.SENDING, lease_until__lt=now)
+            ).update(status=DeliveryStatus.CANCELLED, lease_until=None, updated_at=now)
         elif status == Mailing.Status.RUNNING and mailing.is_sendable(now):
             due = mailing.deliveries.due(now)
             ids = list(due.values_list("pk", flat=True))
