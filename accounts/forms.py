@@ -119,7 +119,7 @@ class OrganisationForm(forms.ModelForm):
 
     class Meta:
         model = Organisation
-        fields = ["name", "short_name", "website", "country", "logo"]
+        fields = ["name", "short_name", "website", "email", "country", "logo"]
 
 
 class NoteForm(forms.ModelForm):

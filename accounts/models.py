@@ -79,6 +79,10 @@ class Organisation(models.Model):
     short_name = models.CharField(max_length=40, unique=True)
     slug = models.SlugField(unique=True)
     website = models.URLField(blank=True)
+    email = models.EmailField(
+        blank=True,
+        help_text=_("Where missions' replies to its appeals go (Reply-To)."),
+    )
     country = models.CharField(
         max_length=3, blank=True, help_text=_("ISO 3166 alpha-3 code of its seat.")
     )

@@ -356,3 +356,42 @@ RULES.update(
         ),
     }
 )
+
+
+# Appeals. ``obj`` is a Campaign (the list, a new appeal) or an Appeal. The
+# coalition sees them; senders and admins of the organisation leading the letter
+# (for a new appeal: of the campaign's lead or of any letter's lead) send them.
+
+_APPEAL_ROLES = frozenset({Role.ADMIN, Role.SENDER})
+
+
+def _appeal_campaign(obj):
+    return getattr(obj, "campaign", obj)
+
+
+def _appeal_viewer(user, obj=None) -> bool:
+    if obj is None:
+        return _is_member(user)
+    return participates(user, _appeal_campaign(obj))
+
+
+def _appeal_sender(user, obj=None) -> bool:
+    if obj is None:
+        return bool(any_roles(user) & _APPEAL_ROLES)
+    if hasattr(obj, "letter"):
+        leads = {obj.letter.lead_id}
+    else:
+        leads = {obj.lead_id, *obj.letters.values_list("lead_id", flat=True)}
+    return participates(user, _appeal_campaign(obj)) and any(
+        membership_roles_by_id(user, lead) & _APPEAL_ROLES for lead in leads
+    )
+
+
+def membership_roles_by_id(user, organisation_id: int) -> frozenset[str]:
+    if not user.is_authenticated:
+        return frozenset()
+    return _roles_by_organisation(user).get(organisation_id, frozenset())
+
+
+RULES["appeal.view"] = Rule(allows=_appeal_viewer, sees=_appeal_viewer)
+RULES["appeal.manage"] = Rule(allows=_appeal_sender, sees=_appeal_viewer)

@@ -316,6 +316,11 @@ CELERY_BEAT_SCHEDULE["sweep-deliveries"] = {
     "task": "letters.tasks.sweep_deliveries",
     "schedule": env.float("EMAIL_SWEEP_EVERY_SECONDS", default=30.0),
 }
+# Scheduled appeals are rows claimed when due, never Celery ETAs.
+CELERY_BEAT_SCHEDULE["launch-due-appeals"] = {
+    "task": "letters.tasks.launch_due_appeals",
+    "schedule": 60.0,
+}
 
 # Security: strict by default outside development.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

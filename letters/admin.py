@@ -2,7 +2,15 @@
 
 from django.contrib import admin
 
-from .models import Comment, CoSigner, Letter, LetterTemplate, LetterVersion, SignOff
+from .models import (
+    Appeal,
+    Comment,
+    CoSigner,
+    Letter,
+    LetterTemplate,
+    LetterVersion,
+    SignOff,
+)
 
 
 class CoSignerInline(admin.TabularInline):
@@ -36,6 +44,16 @@ class CoSignerAdmin(admin.ModelAdmin):
     list_display = ["organisation", "letter", "status", "order"]
     list_filter = ["status"]
     list_select_related = ["organisation", "letter"]
+
+
+@admin.register(Appeal)
+class AppealAdmin(admin.ModelAdmin):
+    """Appeals launch, pause and cancel through the site's gate, not here."""
+
+    list_display = ["name", "campaign", "letter", "status", "scheduled_at"]
+    list_filter = ["status", "campaign"]
+    list_select_related = ["campaign", "letter"]
+    readonly_fields = ["status", "versions", "mailing", "launched_at"]
 
 
 admin.site.register(Comment)

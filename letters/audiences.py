@@ -46,6 +46,7 @@ class PendingLetter:
     title: str
     deadline: object
     missing: list[str] = field(default_factory=list)
+    letter_id: int | None = None
 
 
 def _letter_models():
@@ -156,6 +157,7 @@ def letters_awaiting_sign_off(*, campaign: Campaign) -> list[PendingLetter]:
                     title=letter.title,
                     deadline=letter.sign_off_deadline,
                     missing=[o.short_name for o in missing],
+                    letter_id=letter.pk,
                 )
             )
     return pending

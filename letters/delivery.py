@@ -43,7 +43,7 @@ from .ledger import (
     Mailing,
     Suppression,
 )
-from .rendering import Rendered, render_delivery
+from .rendering import Rendered, RenderError, render_delivery
 
 log = logging.getLogger(__name__)
 Outcome = DeliveryAttempt.Outcome
@@ -205,14 +205,27 @@ def publish(ids: Iterable[int], *, countdown: float = 0) -> int:
 
 
 def set_mailing_status(*, mailing: Mailing, status: str) -> Mailing:
-    """Pause, resume or cancel; cancelling settles every row still queued."""
+    """Pause, resume or cancel; cancelling settles every row still queued.
+
+    Resuming publishes the rows that are due at once rather than waiting for the
+    sweeper's grace period.
+    """
+    now = timezone.now()
     with transaction.atomic():
         Mailing.objects.filter(pk=mailing.pk).update(status=status)
         mailing.status = status
         if status == Mailing.Status.CANCELLED:
-            mailing.deliveries.filter(status=DeliveryStatus.QUEUED).update(
-                status=DeliveryStatus.CANCELLED, updated_at=timezone.now()
-            )
+            # A row whose worker's lease ran out would otherwise stay "sending":
+            # the sweeper leaves a cancelled mailing alone.
+            mailing.deliveries.filter(
+                Q(status=DeliveryStatus.QUEUED)
+                | Q(status=DeliveryStatus.SENDING, lease_until__lt=now)
+            ).update(status=DeliveryStatus.CANCELLED, lease_until=None, updated_at=now)
+        elif status == Mailing.Status.RUNNING and mailing.is_sendable(now):
+            due = mailing.deliveries.due(now)
+            ids = list(due.values_list("pk", flat=True))
+            Delivery.objects.filter(pk__in=ids).update(enqueued_at=now)
+            transaction.on_commit(lambda: publish(ids), robust=True)
     return mailing
 
 
@@ -329,6 +342,8 @@ def build_message(row: Delivery, rendered: Rendered) -> EmailMultiAlternatives:
     )
     if rendered.html:
         message.attach_alternative(rendered.html, "text/html")
+    for filename, content, mimetype in rendered.attachments:
+        message.attach(filename, content, mimetype)
     # django-anymail hands this to the provider, whose events carry it back.
     message.metadata = {"delivery": str(row.idempotency_key)}
     return message
@@ -378,7 +393,7 @@ def send_delivery(*, delivery_id: int, worker: str = "") -> str:
         return DeliveryStatus.SUPPRESSED
     try:
         message = build_message(row, render_delivery(row))
-    except (UnsafeHeader, TemplateSyntaxError) as exc:
+    except (UnsafeHeader, TemplateSyntaxError, RenderError) as exc:
         _finish(
             row,
             outcome=Outcome.FAILED,

@@ -5,13 +5,17 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 
 from accounts.models import Organisation, Role
-from campaign.models import Campaign
+from campaign.models import Ballot, Campaign, Stance
 
-from . import services
-from .models import Letter
+from . import appeal_services, services
+from .models import Appeal, Letter
+from .targeting import NOT_COSPONSOR, Criteria
 
 DPRK_TITLE = "Demo letter (fictional text) before the Third Committee vote"
 EXERCISE_TITLE = "Exercise letter on Ruritania (fictional)"
+EXERCISE_APPEAL = "Exercise appeal (fictional): abstainers not cosponsoring"
+# Where missions' replies to the demo appeals go (Reply-To).
+DEMO_REPLY_TO = {"AI": "ai-appeals@example.org", "DPN": "dpn-appeals@example.org"}
 
 DPRK_SUBJECT = "Demo letter (fictional text): please vote yes on the DPRK draft"
 
@@ -154,3 +158,39 @@ def load_demo_letters() -> None:
             organisation=organisations["DPN"],
             by=user("AI", Role.DRAFTER),
         )
+    load_demo_appeals()
+
+
+def load_demo_appeals() -> None:
+    """A draft appeal for the exercise campaign, never launched, to try targeting."""
+    for short, email in DEMO_REPLY_TO.items():
+        Organisation.objects.filter(short_name=short, email="").update(email=email)
+    exercise = Campaign.objects.filter(slug="exercise-ruritania").first()
+    letter = Letter.objects.filter(campaign=exercise, title=EXERCISE_TITLE).first()
+    if letter is None or Appeal.objects.filter(campaign=exercise).exists():
+        return
+    last_session = (
+        Ballot.objects.filter(
+            document__series=exercise.series,
+            document__session__lt=exercise.session,
+            question=Ballot.Question.DRAFT,
+        )
+        .order_by("-date")
+        .first()
+    )
+    appeal_services.create_appeal(
+        campaign=exercise,
+        letter=letter,
+        name=EXERCISE_APPEAL,
+        criteria=Criteria(
+            ballot=last_session.pk if last_session else None,
+            positions=["A"] if last_session else [],
+            cosponsor=NOT_COSPONSOR,
+            stances=[
+                Stance.Position.UNDECIDED,
+                Stance.Position.LEANING_YES,
+                Stance.Position.LEANING_NO,
+            ],
+        ),
+        by=get_user_model().objects.filter(email="ai-sender@example.org").first(),
+    )

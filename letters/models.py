@@ -93,8 +93,14 @@ class Letter(models.Model):
         )
 
     def recipient_states(self):
-        """States the letter was sent to; appeals record them (none until then)."""
-        return MemberState.objects.none()
+        """States an appeal of this letter reached (sent, or delivered since)."""
+        from .ledger import Delivery, DeliveryStatus
+
+        reached = Delivery.objects.filter(
+            mailing__appeal__letter=self,
+            status__in=[DeliveryStatus.SENT, DeliveryStatus.DELIVERED],
+        )
+        return MemberState.objects.filter(pk__in=reached.values("state_id"))
 
 
 class LetterVersionQuerySet(models.QuerySet):
@@ -272,5 +278,6 @@ class LetterTemplate(models.Model):
         return self.name
 
 
+from .appeals import *  # noqa: E402, F401, F403
 from .ledger import *  # noqa: E402, F401, F403
 from .reminders import *  # noqa: E402, F401, F403

@@ -13,11 +13,17 @@ if TYPE_CHECKING:
     from .ledger import Delivery
 
 
+class RenderError(ValueError):
+    """A delivery cannot be rendered; it fails with this message, not retried."""
+
+
 @dataclass(frozen=True)
 class Rendered:
     subject: str
     text: str
     html: str = ""
+    # (filename, content, MIME type)
+    attachments: tuple[tuple[str, bytes, str], ...] = ()
 
 
 @lru_cache(maxsize=256)
@@ -60,6 +66,58 @@ def render_from_templates(delivery: Delivery) -> Rendered:
         else ""
     )
     return Rendered(subject=" ".join(subject.split()), text=text, html=html)
+
+
+def render_appeal(delivery: Delivery) -> Rendered:
+    """The letter version frozen for the delivery's language, merged for its state."""
+    from django.template.loader import render_to_string
+
+    from . import services
+    from .models import Appeal, LetterVersion
+
+    appeal = (
+        Appeal.objects.select_related("letter")
+        .filter(mailing=delivery.mailing_id)
+        .first()
+    )
+    if appeal is None or delivery.state is None:
+        raise RenderError("an appeal delivery without its appeal or state")
+    frozen = appeal.versions.get(delivery.language) or appeal.versions.get(
+        appeal.letter.original_language
+    )
+    version = (
+        LetterVersion.objects.select_related("letter__campaign__series", "letter")
+        .filter(pk=(frozen or {}).get("id"))
+        .first()
+    )
+    if version is None or version.text_hash != frozen.get("hash"):
+        raise RenderError("the approved version of the letter is gone")
+    merged = services.render_merged(
+        version=version, state=delivery.state, contact=delivery.contact
+    )
+    context = {
+        "merged": merged,
+        "signatories": [
+            row["organisation"] for row in services.signatories(version=version)
+        ],
+        "letter": version.letter,
+    }
+    attachments = ()
+    if appeal.attach_pdf:
+        try:
+            pdf = services.letter_pdf(
+                version=version, state=delivery.state, contact=delivery.contact
+            )
+        except services.PdfUnavailable as exc:
+            raise RenderError(str(exc)) from exc
+        name = f"{version.letter.slug}-{delivery.state.iso3.lower()}.pdf"
+        attachments = ((name, pdf, "application/pdf"),)
+    return Rendered(
+        subject=merged.subject,
+        text=render_to_string("letters/emails/appeal.txt", context),
+        html=render_to_string("letters/emails/appeal.html", context),
+        attachments=attachments,
+    )
 
 
 def render_delivery(delivery: Delivery) -> Rendered:

@@ -52,3 +52,14 @@ def send_delivery(self, delivery_id: int) -> str:
 def sweep_deliveries() -> int:
     """Run by beat: re-publish deliveries the broker may have lost."""
     return delivery.sweep_deliveries()
+
+
+# Appeals.
+
+
+@shared_task(ignore_result=True)
+def launch_due_appeals() -> int:
+    """Run by beat each minute: launch the scheduled appeals now due."""
+    from . import appeal_services
+
+    return appeal_services.launch_due_appeals()

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import delivery_views, reminder_views
+from . import appeal_views, delivery_views, reminder_views
 from .views import documents, drafting, outbox, public, signing
 
 app_name = "letters"
@@ -83,6 +83,29 @@ urlpatterns = [
         "mailings/<int:pk>/attempts.csv",
         delivery_views.mailing_attempts_csv,
         name="mailing_attempts_csv",
+    ),
+    # Appeals
+    path(
+        "campaigns/<slug:slug>/appeals/", appeal_views.appeal_list, name="appeal_list"
+    ),
+    path(
+        "campaigns/<slug:slug>/appeals/new/",
+        appeal_views.appeal_new,
+        name="appeal_new",
+    ),
+    path("appeals/<int:pk>/", appeal_views.appeal_detail, name="appeal_detail"),
+    path("appeals/<int:pk>/edit/", appeal_views.appeal_edit, name="appeal_edit"),
+    path("appeals/<int:pk>/launch/", appeal_views.appeal_launch, name="appeal_launch"),
+    path(
+        "appeals/<int:pk>/schedule/",
+        appeal_views.appeal_schedule,
+        name="appeal_schedule",
+    ),
+    path("appeals/<int:pk>/status/", appeal_views.appeal_status, name="appeal_status"),
+    path(
+        "appeals/<int:pk>/progress/",
+        appeal_views.appeal_progress,
+        name="appeal_progress",
     ),
 ]
 

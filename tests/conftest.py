@@ -99,3 +99,50 @@ def redis_url():
     if not reachable(url):
         pytest.skip(f"Redis at {url} is unreachable")
     return url
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server (aiosmtpd) on a free port, as the site's mail transport."""
+    from aiosmtpd.controller import Controller
+
+    from letters import transport
+
+    from .mail_helpers import Inbox, free_port
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = controller.port
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    transport.close()
+    yield inbox
+    transport.close()
+    controller.stop()
+
+
+@pytest.fixture
+def email_worker(redis_url):
+    """A real Celery worker on Redis consuming both queues, as the Procfile's."""
+    from celery.contrib.testing.worker import start_worker
+    from django.db import connection
+
+    from campaign.celery import app
+
+    if connection.vendor == "sqlite":
+        # The test database is SQLite's shared in-memory one, locked per table;
+        # this thread only reads while the worker thread writes.
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA read_uncommitted = 1")
+    app.control.purge()
+    with start_worker(
+        app,
+        pool="solo",
+        perform_ping_check=False,
+        loglevel="WARNING",
+        queues=["celery", "email"],  # as the Procfile; the choice sticks to the app
+    ):
+        yield

@@ -156,3 +156,20 @@ def test_demo_notes_stay_with_their_organisation():
     hrw = Note.objects.get(organisation__short_name="HRW")
     assert "HRW" in hrw.title
     assert Note.objects.filter(organisation__short_name="AI").count() == 1
+
+
+def test_demo_has_one_draft_appeal_on_the_exercise_to_preview(client):
+    from letters.appeal_services import targeting_for
+    from letters.models import Appeal
+
+    call_command("load_demo")
+    call_command("load_demo")
+    appeal = Appeal.objects.get()
+    assert appeal.campaign.slug == "exercise-ruritania"
+    assert appeal.status == Appeal.Status.DRAFT and appeal.mailing is None
+    assert "fictional" in appeal.name
+    assert targeting_for(appeal).contacts
+    assert Organisation.objects.get(short_name="AI").email.endswith("@example.org")
+    client.force_login(User.objects.get(email="ai-sender@example.org"))
+    page = client.get(appeal.get_absolute_url()).content.decode()
+    assert "Fictional exercise." in page and "Cannot be sent yet." in page

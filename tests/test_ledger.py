@@ -337,6 +337,21 @@ def test_cancelling_settles_queued_rows(published):
     assert only(mailing).status == S.CANCELLED
 
 
+def test_cancelling_settles_rows_whose_worker_was_lost_but_not_live_ones(published):
+    mailing = launch([MissionContactFactory(), MissionContactFactory()])
+    lost, live = mailing.deliveries.order_by("pk")
+    now = timezone.now()
+    Delivery.objects.filter(pk=lost.pk).update(
+        status=S.SENDING, lease_until=now - timedelta(seconds=1)
+    )
+    Delivery.objects.filter(pk=live.pk).update(
+        status=S.SENDING, lease_until=now + timedelta(minutes=1)
+    )
+    delivery.set_mailing_status(mailing=mailing, status=Mailing.Status.CANCELLED)
+    statuses = dict(mailing.deliveries.values_list("pk", "status"))
+    assert statuses == {lost.pk: S.CANCELLED, live.pk: S.SENDING}
+
+
 def test_email_queue_settings_keep_lease_between_time_limit_and_visibility():
     lease = django_settings.EMAIL_LEASE_SECONDS
     task = tasks.send_delivery

@@ -1,18 +1,11 @@
 """An appeal to all 193 missions through a real worker, Redis, SMTP and database."""
 
-import email
-import email.policy
-import socket
 import time
 
 import pytest
-from aiosmtpd.controller import Controller
-from celery.contrib.testing.worker import start_worker
-from django.db import connection
 
-from campaign.celery import app
 from campaign.models import Mission, MissionContact, UNLanguage
-from letters import delivery, transport
+from letters import delivery
 from letters.delivery import Recipient
 from letters.ledger import Delivery, DeliveryStatus, Mailing
 
@@ -34,60 +27,6 @@ TEXT = (
     + ",\n\n{{ state_name }} ({{ state_iso3 }}): "
     + "please vote yes on A/C.3/69/L.28/Rev.1."
 )
-
-
-class Recorder:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(
-            (
-                envelope.rcpt_tos,
-                email.message_from_bytes(envelope.content, policy=email.policy.default),
-            )
-        )
-        return "250 Message accepted"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server(settings):
-    recorder = Recorder()
-    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = controller.port
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    transport.close()
-    yield recorder
-    transport.close()
-    controller.stop()
-
-
-@pytest.fixture
-def email_worker(redis_url):
-    if connection.vendor == "sqlite":
-        # The test database is SQLite's shared in-memory one, locked per table;
-        # this thread only reads while the worker thread writes.
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA read_uncommitted = 1")
-    app.control.purge()
-    with start_worker(
-        app,
-        pool="solo",
-        perform_ping_check=False,
-        loglevel="WARNING",
-        queues=["celery", "email"],  # as the Procfile; the choice sticks to the app
-    ):
-        yield
 
 
 def test_appeal_reaches_all_193_missions_once_each_in_their_language(

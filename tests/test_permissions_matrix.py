@@ -25,6 +25,7 @@ from campaign.models import Cosponsorship, Participation, Stance
 from letters import mailbox
 from letters.alerts import follow
 from letters.ledger import Mailing
+from letters.models import Appeal
 from letters.services import create_letter, invite_cosigner, respond_to_invitation
 
 from .factories import (
@@ -110,6 +111,10 @@ def REMINDER_KEEPERS(status: int) -> dict[str, int]:  # noqa: N802
     return answers(default=status, signatory=403, viewer=403, unrelated=404)
 
 
+def APPEAL_SENDERS(status: int) -> dict[str, int]:  # noqa: N802
+    return answers(default=403, admin=status, sender=status, unrelated=404)
+
+
 def own_admin_only(status: int) -> dict[str, int]:
     return answers(default=403, admin=status, partner=404, unrelated=404)
 
@@ -156,6 +161,7 @@ class World:
 
     extra: object
     mail_name: str
+    appeal: object = None
 
 
 def own(**more):
@@ -287,6 +293,30 @@ EXPECTED: dict[str, Case] = {
     ),
     "letters:mailing_attempts_csv": Case(
         CAMPAIGN_PARTICIPANTS, lambda w: {"pk": w.mailing.pk}
+    ),
+    # Appeals: seen by the coalition, sent by the letter's lead (senders, admins).
+    "letters:appeal_list": Case(
+        CAMPAIGN_PARTICIPANTS, lambda w: {"slug": w.campaign.slug}
+    ),
+    "letters:appeal_new": Case(
+        APPEAL_SENDERS(200), lambda w: {"slug": w.campaign.slug}
+    ),
+    "letters:appeal_detail": Case(CAMPAIGN_PARTICIPANTS, lambda w: {"pk": w.appeal.pk}),
+    "letters:appeal_edit": Case(APPEAL_SENDERS(200), lambda w: {"pk": w.appeal.pk}),
+    "letters:appeal_launch": Case(
+        APPEAL_SENDERS(302), lambda w: {"pk": w.appeal.pk}, "post"
+    ),
+    "letters:appeal_schedule": Case(
+        APPEAL_SENDERS(400), lambda w: {"pk": w.appeal.pk}, "post"
+    ),
+    "letters:appeal_status": Case(
+        APPEAL_SENDERS(302),
+        lambda w: {"pk": w.appeal.pk},
+        "post",
+        data={"action": "pause"},
+    ),
+    "letters:appeal_progress": Case(
+        CAMPAIGN_PARTICIPANTS, lambda w: {"pk": w.appeal.pk}
     ),
     # Captured mail.
     "letters:outbox": Case(EVERY_MEMBER),
@@ -472,7 +502,9 @@ def world(settings, tmp_path) -> World:
         letter=letter, organisation=partner, by=users["drafter"]
     )
     respond_to_invitation(cosigner=partner_cosigner, accept=True, by=users["partner"])
+    appeal = Appeal.objects.create(campaign=campaign, letter=letter, name="Appeal")
     return World(
+        appeal=appeal,
         own=own_org,
         users=users,
         campaign=campaign,

@@ -1,12 +1,8 @@
 """Reminders, alerts and subscription mail: the ledger, a real worker, real SMTP."""
 
-import email
-import email.policy
-import socket
 import time
 
 import pytest
-from aiosmtpd.controller import Controller
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.db import connection
@@ -15,7 +11,7 @@ from accounts.models import Role
 from campaign import services
 from campaign.celery import app
 from campaign.models import Outcome
-from letters import alerts, delivery, schedule, subscriptions, tasks, transport
+from letters import alerts, delivery, schedule, subscriptions, tasks
 from letters.ledger import Delivery, DeliveryStatus, Mailing
 from letters.reminders import Reminder, ReminderRule
 
@@ -28,44 +24,6 @@ from .factories import (
 )
 
 pytestmark = [pytest.mark.real_worker, pytest.mark.django_db(transaction=True)]
-
-
-class Inbox:
-    """An aiosmtpd handler keeping every message it accepts."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(
-            (
-                envelope.rcpt_tos,
-                email.message_from_bytes(envelope.content, policy=email.policy.default),
-            )
-        )
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server(settings):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    transport.close()
-    yield inbox
-    transport.close()
-    controller.stop()
 
 
 @pytest.fixture
