@@ -191,9 +191,13 @@ def states_to_follow_up(*, campaign: Campaign, mission_filter: str):
 
     Undecided / persuadable: the campaign's stance on the state. Not
     cosponsoring: member states with no current cosponsorship of the session's
-    drafts of the campaign's series.
+    drafts of the campaign's series. No reply: states the campaign's appeals
+    reached whose missions have sent no reply since the first of them.
     """
     from campaign.models import MemberState
+
+    if mission_filter == ReminderRule.MissionFilter.NO_REPLY:
+        return [(state, "no reply") for state in states_without_reply(campaign)]
 
     if mission_filter == ReminderRule.MissionFilter.NOT_COSPONSORING:
         cosponsors = Cosponsorship.objects.current().filter(
@@ -214,6 +218,32 @@ def states_to_follow_up(*, campaign: Campaign, mission_filter: str):
         .order_by("state__name")
     )
     return [(s.state, s.get_position_display().lower()) for s in stances]
+
+
+def states_without_reply(campaign: Campaign):
+    """States reached by the campaign's appeals whose missions have not replied."""
+    from django.db.models import Min
+
+    from campaign.models import MemberState
+
+    from .ledger import Delivery, DeliveryStatus, InboundReply, Mailing
+
+    reached = Delivery.objects.filter(
+        mailing__campaign=campaign,
+        mailing__kind=Mailing.Kind.APPEAL,
+        status__in=[DeliveryStatus.SENT, DeliveryStatus.DELIVERED],
+    )
+    first = reached.aggregate(first=Min("sent_at"))["first"]
+    if first is None:
+        return MemberState.objects.none()
+    replied = InboundReply.objects.filter(received_at__gte=first).values(
+        "mission__state"
+    )
+    return (
+        MemberState.objects.filter(pk__in=reached.values("state"))
+        .exclude(pk__in=replied)
+        .order_by("name")
+    )
 
 
 def missions_to_follow_up(

@@ -47,6 +47,7 @@ class ReminderRule(models.Model):
         UNDECIDED = "undecided", _("Stance still undecided")
         PERSUADABLE = "persuadable", _("Undecided or leaning either way")
         NOT_COSPONSORING = "not-cosponsoring", _("Not (yet) a cosponsor")
+        NO_REPLY = "no-reply", _("Appealed to, and no reply since")
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")

@@ -1,4 +1,4 @@
-"""The campaign dashboard's letters and appeals slots."""
+"""The campaign dashboard's slots: letters awaiting sign-off, appeals, reminders."""
 
 from django import template
 
@@ -26,4 +26,23 @@ def signoffs_slot(campaign):
     return {
         "campaign": campaign,
         "pending": letters_awaiting_sign_off(campaign=campaign),
+    }
+
+
+@register.inclusion_tag("letters/includes/_slot_reminders.html")
+def reminders_slot(campaign):
+    """The campaign's next reminders, in its time zone."""
+    from zoneinfo import ZoneInfo
+
+    from ..reminders import Reminder
+
+    upcoming = (
+        Reminder.objects.upcoming()
+        .filter(rule__campaign=campaign, rule__status="active")
+        .select_related("rule")[:5]
+    )
+    zone = ZoneInfo(campaign.time_zone)
+    return {
+        "campaign": campaign,
+        "rows": [(r, r.due_at.astimezone(zone)) for r in upcoming],
     }
