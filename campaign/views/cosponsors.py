@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.policy import requires
 from campaign import audit, services
@@ -34,14 +35,17 @@ def cosponsors(request, pk):
         except services.EntryRejected as exc:
             problems = exc.problems
         else:
-            added = ", ".join(s.name for s in report.added) or "none"
-            messages.success(request, f"Added {len(report.added)}: {added}.")
+            added = ", ".join(s.name for s in report.added) or _("none")
+            messages.success(
+                request,
+                _("Added %(count)s: %(states)s.")
+                % {"count": len(report.added), "states": added},
+            )
             if report.already:
                 messages.info(
                     request,
-                    "Already cosponsors, left as they were: "
-                    + ", ".join(s.name for s in report.already)
-                    + ".",
+                    _("Already cosponsors, left as they were: %(states)s.")
+                    % {"states": ", ".join(s.name for s in report.already)},
                 )
             return redirect("campaign:cosponsors", pk=document.pk)
     rows = Cosponsorship.objects.filter(document=document)
@@ -78,7 +82,7 @@ def withdraw(request, pk):
         return redirect("campaign:cosponsors", pk=cosponsorship.document_id)
     form = WithdrawForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give the date of the withdrawal.")
+        messages.error(request, _("Give the date of the withdrawal."))
     else:
         try:
             services.withdraw_cosponsor(
@@ -89,6 +93,7 @@ def withdraw(request, pk):
         else:
             messages.success(
                 request,
-                f"{cosponsorship.state} withdrew on {form.cleaned_data['on']}.",
+                _("%(state)s withdrew on %(date)s.")
+                % {"state": cosponsorship.state, "date": form.cleaned_data["on"]},
             )
     return redirect("campaign:cosponsors", pk=cosponsorship.document_id)

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, User
 from accounts.policy import can, load, requires
@@ -275,7 +276,9 @@ def stance_edit(request, campaign, iso3):
         else:
             saved = True
             if not _is_htmx(request):
-                messages.success(request, f"Stance on {state.name} saved.")
+                messages.success(
+                    request, _("Stance on %(state)s saved.") % {"state": state.name}
+                )
                 return redirect(
                     reverse("campaign:dashboard", args=[campaign.slug])
                     + f"#stance-{state.iso3}"

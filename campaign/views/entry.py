@@ -50,7 +50,7 @@ def vote_entry(request, pk):
         except services.EntryRejected as exc:
             problems = exc.problems
         else:
-            messages.success(request, "Recorded as adopted without a vote.")
+            messages.success(request, _("Recorded as adopted without a vote."))
             return redirect("campaign:vote_entry", pk=ballot.pk)
     elif request.method == "POST" and action == "parse":
         # Read the paste into the grid as it stands; nothing is saved yet.
@@ -80,19 +80,30 @@ def vote_entry(request, pk):
                 if grid.cleaned_data["version"] not in (None, ballot.version):
                     messages.warning(
                         request,
-                        "Someone else saved this ballot while you were entering; "
-                        "only the rows you changed were applied over their work.",
+                        _(
+                            "Someone else saved this ballot while you were entering; "
+                            "only the rows you changed were applied over their work."
+                        ),
                     )
                 messages.success(
                     request,
-                    f"Saved: {report.created} new, {report.changed} changed, "
-                    f"{report.removed} cleared. Tally {report.tally} "
-                    f"({report.tally.non_voting} non-voting): "
-                    f"{Outcome(report.outcome).label.lower()}.",
+                    _(
+                        "Saved: %(created)s new, %(changed)s changed, %(removed)s "
+                        "cleared. Tally %(tally)s (%(non_voting)s non-voting): "
+                        "%(outcome)s."
+                    )
+                    % {
+                        "created": report.created,
+                        "changed": report.changed,
+                        "removed": report.removed,
+                        "tally": report.tally,
+                        "non_voting": report.tally.non_voting,
+                        "outcome": Outcome(report.outcome).label.lower(),
+                    },
                 )
                 return redirect("campaign:vote_entry", pk=ballot.pk)
         else:
-            problems = ["Some rows hold something other than Y, N, A or X."]
+            problems = [_("Some rows hold something other than Y, N, A or X.")]
 
     entered = grid.entered()
     valid = [p for p in entered.values() if p in Tally.FIELDS_BY_POSITION.values()]

@@ -6,6 +6,7 @@ import zlib
 from django.contrib import messages
 from django.core.cache import cache
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.policy import requires
@@ -62,11 +63,11 @@ def votes_import_confirm(request):
     token = request.POST.get("token", "")
     pending = cache.get(_pending_key(token)) if token else None
     if pending is None or pending["user"] != request.user.pk:
-        messages.error(request, "That upload has expired; upload the file again.")
+        messages.error(request, _("That upload has expired; upload the file again."))
         return redirect("campaign:votes_import")
     cache.delete(_pending_key(token))
     if "cancel" in request.POST:
-        messages.info(request, "Nothing was imported.")
+        messages.info(request, _("Nothing was imported."))
         return redirect("campaign:votes_import")
     try:
         result = import_votes(
@@ -83,8 +84,18 @@ def votes_import_confirm(request):
         )
     messages.success(
         request,
-        f"Imported {pending['name']}: {result.new_ballots} new ballot(s), "
-        f"{result.changed_ballots} changed; votes {result.new_votes} new, "
-        f"{result.changed_votes} changed, {result.unchanged_votes} unchanged.",
+        _(
+            "Imported %(name)s: %(new_ballots)s new ballot(s), %(changed_ballots)s "
+            "changed; votes %(new_votes)s new, %(changed_votes)s changed, "
+            "%(unchanged_votes)s unchanged."
+        )
+        % {
+            "name": pending["name"],
+            "new_ballots": result.new_ballots,
+            "changed_ballots": result.changed_ballots,
+            "new_votes": result.new_votes,
+            "changed_votes": result.changed_votes,
+            "unchanged_votes": result.unchanged_votes,
+        },
     )
     return redirect("campaign:votes_import")

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from accounts.policy import requires
 from campaign import services
@@ -36,8 +37,15 @@ def contacts_import(request):
         else:
             messages.success(
                 request,
-                f"Contacts imported: {report.created} new, {report.updated} updated, "
-                f"{report.unchanged} unchanged.",
+                _(
+                    "Contacts imported: %(created)s new, %(updated)s updated, "
+                    "%(unchanged)s unchanged."
+                )
+                % {
+                    "created": report.created,
+                    "updated": report.updated,
+                    "unchanged": report.unchanged,
+                },
             )
             return redirect("campaign:mission_list")
     return render(
