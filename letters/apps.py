@@ -8,4 +8,4 @@ class LettersConfig(AppConfig):
     verbose_name = "Letters and mail"
 
     def ready(self):
-        from . import receivers  # noqa: F401  (connects anymail's signals)
+        from . import checks, receivers  # noqa: F401  (registers checks, signals)
