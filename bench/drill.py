@@ -318,7 +318,7 @@ class SinkLog:
         self.path = path
         self.offset = 0
         self.by_address: defaultdict[str, Counter] = defaultdict(Counter)
-        self.last_at: dict[str, float] = {}
+        self.first_at: dict[str, float] = {}
         self.refused = 0
 
     def read(self) -> None:
@@ -337,7 +337,7 @@ class SinkLog:
             elif parts[0] == "A" and len(parts) == 3:
                 for address in parts[2].split(","):
                     self.by_address[address.lower()][parts[1]] += 1
-                    self.last_at[address.lower()] = now
+                    self.first_at.setdefault(address.lower(), now)
 
     def received(self, addresses) -> int:
         return sum(1 for a in addresses if self.by_address.get(a))
@@ -374,7 +374,8 @@ class Stream:
         )
         self.lost = max(len(self.addresses) - self.sent - self.dead - self.failed, 0)
         if got and self.launched_at is not None:
-            self.drain_s = max(sink.last_at[a] for a in got) - self.launched_at
+            # Until the last address had its message; late copies are duplicates.
+            self.drain_s = max(sink.first_at[a] for a in got) - self.launched_at
         pending = Delivery.objects.filter(
             to_email__in=self.addresses,
             status__in=[DeliveryStatus.QUEUED, DeliveryStatus.SENDING],
@@ -489,15 +490,15 @@ def run(stack: Stack, plan: Plan, *, seconds: int, database: str, workdir: Path)
             mailing = launch_drill_appeal(plan)
             appeal.launched_at = time.monotonic()
             faults.log(t, f"appeal launched: {mailing.deliveries.count()} deliveries")
-        if reminder is None:
-            reminder = (
-                Reminder.objects.filter(rule_id=plan.reminder_rule_id)
-                .exclude(status=Reminder.Status.PENDING)
-                .first()
-            )
+        if readers.launched_at is None:
+            reminder = Reminder.objects.filter(rule_id=plan.reminder_rule_id).first()
             if reminder is not None and reminder.status == Reminder.Status.SENT:
                 readers.launched_at = t0 + (reminder.sent_at.timestamp() - wall0)
-                faults.log(t, f"beat fired the reminder: {reminder.recipient_count}")
+                faults.log(
+                    t,
+                    f"beat fired the reminder at +{readers.launched_at - t0:.0f} s: "
+                    f"{reminder.recipient_count} messages",
+                )
         appeal_share = sink.received(appeal.addresses) / len(appeal.addresses)
         readers_share = sink.received(readers.addresses) / len(readers.addresses)
         # Faults land while mail flows, or by a fixed share of the run.
@@ -606,12 +607,19 @@ def report(*, pages, staff, streams, faults, sink, seconds, database) -> int:
         f"{staff.statuses[0]:8}"
     )
     visible = [s.visible_s for s in staff.saves]
+    page = [s.page_s for s in staff.saves if s.page_s is not None]
+    api = [s.api_s for s in staff.saves]
+    stale = sum(staff.stale.values())
     print()
     print(
-        f"Staff saves shown publicly: {len(staff.saves)} of {len(staff.steps)} "
-        f"(ballot by paste and grid, cosponsors); seconds from save to the live "
-        f"fragment and API showing it: max {max(visible, default=0):.2f}, "
-        f"p95 {p95(visible):.2f}"
+        f"Staff saves: {len(staff.saves)} of {len(staff.steps)} (ballot by paste "
+        "and grid, a cosponsor list). Seconds from a save to its showing:"
+    )
+    print(
+        f"  public page (live fragment): max {max(page, default=0):.2f}, "
+        f"p95 {p95(page):.2f}; API: max {max(api, default=0):.2f}, "
+        f"p95 {p95(api):.2f}; answers asked after a save still showing the old "
+        f"count: {stale}"
     )
     print()
     print(
@@ -640,6 +648,8 @@ def report(*, pages, staff, streams, faults, sink, seconds, database) -> int:
         reasons.append(f"only {len(staff.saves)} of {len(staff.steps)} saves completed")
     if max(visible, default=0) > VISIBLE_LIMIT:
         reasons.append(f"a save took more than {VISIBLE_LIMIT:.0f} s to show")
+    if stale:
+        reasons.append(f"{stale} answers showed a count older than a finished save")
     if lost:
         reasons.append(f"{lost} messages lost")
     reasons += [f"staff: {p}" for p in staff.problems[:10]]
@@ -648,6 +658,7 @@ def report(*, pages, staff, streams, faults, sink, seconds, database) -> int:
         or pages_5xx
         or len(staff.saves) < len(staff.steps)
         or max(visible, default=0) > VISIBLE_LIMIT
+        or stale
         or lost
     )
     print()

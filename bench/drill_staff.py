@@ -76,9 +76,17 @@ class Step:
 
 @dataclass
 class Save:
+    """One save, and the seconds until the public page (the live fragment every
+    ballot page polls) and the API showed it; None where not polled."""
+
     label: str
-    visible_s: float
+    page_s: float | None
+    api_s: float
     requests: int
+
+    @property
+    def visible_s(self) -> float:
+        return max(self.api_s, self.page_s or 0.0)
 
 
 class StaffSession(threading.Thread):
@@ -111,6 +119,7 @@ class StaffSession(threading.Thread):
         self.statuses: Counter[int] = Counter()
         self.problems: list[str] = []
         self.requests = 0
+        self.stale: Counter[str] = Counter()
 
     # HTTP with bookkeeping
 
@@ -208,37 +217,39 @@ class StaffSession(threading.Thread):
         saved_at = time.monotonic()
         self.entered.update(step.positions)
         expected = Counter(FIELD_OF[p] for p in self.entered.values())
-        visible = self.wait_for_tally(expected, saved_at)
-        self.saves.append(Save(step.label, visible, self.requests - before))
+        page_s, api_s = self.wait_for_tally(expected, saved_at)
+        self.saves.append(Save(step.label, page_s, api_s, self.requests - before))
         page = self._send(self.client, "GET", entry)
         if not self._expect(page, 200, "entry page after saving"):
             return None
         return FormFields.of(page.text, "vote-entry-form")
 
-    def wait_for_tally(self, expected: Counter, saved_at: float) -> float:
-        """Seconds until the live fragment and the API both show the new tally,
-        each polled as a visitor's browser would, side by side."""
+    def wait_for_tally(self, expected: Counter, saved_at: float) -> list[float]:
+        """Seconds until the live fragment and the API show the new tally, each
+        polled side by side as a visitor's browser would."""
         want = {name: expected.get(name, 0) for name in FIELD_OF.values()}
         polls = [
             (f"/ballots/{self.ballot_id}/live/", self._fragment_tally),
             (f"/api/ballots/{self.ballot_id}", self._api_tally),
         ]
         with ThreadPoolExecutor(len(polls)) as pool:
-            waits = pool.map(
-                lambda poll: self._poll(*poll, want=want, saved_at=saved_at), polls
+            return list(
+                pool.map(
+                    lambda poll: self._poll(*poll, want=want, saved_at=saved_at),
+                    polls,
+                )
             )
-            return max(waits)
 
     def _poll(self, path, read, *, want, saved_at) -> float:
         session = requests.Session()
         while True:
             answer = self._send(session, "GET", path)
-            if (
-                answer is not None
-                and answer.status_code == 200
-                and read(answer) == want
-            ):
-                return time.monotonic() - saved_at
+            if answer is not None and answer.status_code == 200:
+                if read(answer) == want:
+                    return time.monotonic() - saved_at
+                # Asked after the save had committed, yet showing the old count.
+                with self.lock:
+                    self.stale[path] += 1
             if time.monotonic() - saved_at > GIVE_UP_SECONDS:
                 self.problems.append(f"{path} never showed {want}")
                 return GIVE_UP_SECONDS
@@ -288,4 +299,4 @@ class StaffSession(threading.Thread):
                 break
             time.sleep(0.05)
         visible = time.monotonic() - saved_at
-        self.saves.append(Save(step.label, visible, self.requests - before))
+        self.saves.append(Save(step.label, None, visible, self.requests - before))

@@ -1,6 +1,7 @@
 """Settings for the whole site, read from the environment (README: Configuration)."""
 
 import datetime
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -349,6 +350,9 @@ CONTENT_SECURITY_POLICY = {
 # Logs go to stdout: JSON lines in production (LOG_FORMAT=json, the default
 # when DEBUG is off) for the log collector, plain text in development.
 LOG_FORMAT = env("LOG_FORMAT", default="plain" if DEBUG or TESTING else "json")
+if LOG_FORMAT == "json":
+    # Python's warnings become log records too, so that every line is JSON.
+    logging.captureWarnings(True)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

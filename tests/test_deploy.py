@@ -102,6 +102,7 @@ def test_gunicorn_serves_with_threads_and_logs_json_lines(tmp_path):
         finally:
             server.terminate()
             server.wait(timeout=30)
+    # Every line, from stdout and stderr, is one JSON object.
     lines = [json.loads(line) for line in log.read_text().splitlines() if line]
     assert any(line["message"] == "Using worker: gthread" for line in lines)
     [access] = [line for line in lines if line["logger"] == "gunicorn.access"]
