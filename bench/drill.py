@@ -20,6 +20,7 @@ import argparse
 import contextlib
 import datetime
 import io
+import json
 import math
 import os
 import random
@@ -28,6 +29,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+import textwrap
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -416,15 +418,27 @@ def read_wrk(runs) -> list[dict]:
         text = Path(out.name).read_text()
         found = re.search(r"^DRILL (.*)$", text, re.MULTILINE)
         if not found:
-            rows.append(
-                {"name": name, "connections": connections, "broken": text[-300:]}
-            )
+            rows.append({"name": name, "connections": connections, "broken": text})
             continue
         values = {k: float(v) for k, v in re.findall(r"(\w+)=([\d.]+)", found[1])}
         values["rps"] = values["requests"] / (values["duration_us"] / 1e6)
         values["socket"] = sum(values[k] for k in ("connect", "read", "write"))
         rows.append({"name": name, "connections": connections, **values})
     return rows
+
+
+def statuses(web_log: Path, ballot_id: int) -> dict[str, Counter]:
+    """5xx and 4xx per endpoint, from gunicorn's JSON access lines."""
+    paths = {path.format(id=ballot_id): name for name, path, _ in ENDPOINTS}
+    found: defaultdict[str, Counter] = defaultdict(Counter)
+    for line in web_log.read_text(errors="replace").splitlines():
+        if '"gunicorn.access"' not in line:
+            continue
+        entry = json.loads(line)
+        status = entry.get("status") or 0
+        name = paths.get(entry["path"], "staff and polls")
+        found[name]["5xx" if status >= 500 else "4xx" if status >= 400 else "ok"] += 1
+    return found
 
 
 # The run
@@ -558,6 +572,7 @@ def run(stack: Stack, plan: Plan, *, seconds: int, database: str, workdir: Path)
             readers.note += f": {reminder.note}"
     return report(
         pages=pages,
+        logged=statuses(workdir / "web.log", plan.ballot_id),
         staff=staff,
         streams=[appeal, readers],
         faults=faults,
@@ -572,7 +587,7 @@ def kill(stack: Stack, name: str) -> None:
     stack.start_worker(name, concurrency=WORKER_CONCURRENCY, queues="celery,email")
 
 
-def report(*, pages, staff, streams, faults, sink, seconds, database) -> int:
+def report(*, pages, logged, staff, streams, faults, sink, seconds, database) -> int:
     print()
     print(
         f"Vote-day drill, {seconds} s on {database}: {sum(c for *_, c in ENDPOINTS)} "
@@ -583,29 +598,29 @@ def report(*, pages, staff, streams, faults, sink, seconds, database) -> int:
     print("Faults: " + "; ".join(f"+{t:.0f} s {what}" for t, what in faults.done))
     print()
     print(
-        f"{'endpoint':14} {'conns':>5} {'requests':>9} {'req/s':>7} {'5xx':>5} "
+        f"{'endpoint':15} {'conns':>5} {'requests':>9} {'req/s':>7} {'5xx':>5} "
         f"{'4xx':>5} {'sock err':>8} {'timeouts':>8} {'p50 ms':>7} {'p99 ms':>8}"
     )
-    pages_5xx = 0
     broken = []
     for row in pages:
         if "broken" in row:
             broken.append(f"wrk on {row['name']} printed no figures: {row['broken']}")
             continue
-        pages_5xx += int(row["s5xx"])
+        codes = logged.get(row["name"], Counter())
         print(
-            f"{row['name']:14} {row['connections']:5} {int(row['requests']):9} "
-            f"{row['rps']:7.1f} {int(row['s5xx']):5} {int(row['s4xx']):5} "
+            f"{row['name']:15} {row['connections']:5} {int(row['requests']):9} "
+            f"{row['rps']:7.1f} {codes['5xx']:5} {codes['4xx']:5} "
             f"{int(row['socket']):8} {int(row['timeout']):8} {row['p50_ms']:7.0f} "
             f"{row['p99_ms']:8.0f}"
         )
-    staff_5xx = sum(n for status, n in staff.statuses.items() if status >= 500)
-    pages_5xx += staff_5xx
+    codes = logged.get("staff and polls", Counter())
     print(
-        f"{'staff session':14} {1:5} {staff.requests:9} {'':>7} {staff_5xx:5} "
-        f"{sum(n for s, n in staff.statuses.items() if 400 <= s < 500):5} "
-        f"{staff.statuses[0]:8}"
+        f"{'staff and polls':15} {1:5} {staff.requests:9} {'':>7} {codes['5xx']:5} "
+        f"{codes['4xx']:5} {staff.statuses[0]:8}"
     )
+    pages_5xx = sum(c["5xx"] for c in logged.values())
+    if not logged:
+        broken.append("gunicorn wrote no access lines: statuses unknown")
     visible = [s.visible_s for s in staff.saves]
     page = [s.page_s for s in staff.saves if s.page_s is not None]
     api = [s.api_s for s in staff.saves]
@@ -621,6 +636,13 @@ def report(*, pages, staff, streams, faults, sink, seconds, database) -> int:
         f"p95 {p95(api):.2f}; answers asked after a save still showing the old "
         f"count: {stale}"
     )
+    each = [
+        f"{save.label} "
+        + (f"{save.page_s:.1f}/" if save.page_s is not None else "-/")
+        + f"{save.api_s:.1f}"
+        for save in staff.saves
+    ]
+    print(textwrap.fill("  each (page/API s): " + ", ".join(each), 100))
     print()
     print(
         f"{'mail':24} {'expected':>8} {'sent':>6} {'lost':>5} {'dup':>4} "
