@@ -642,7 +642,11 @@ def report(*, pages, logged, staff, streams, faults, sink, seconds, database) ->
         + f"{save.api_s:.1f}"
         for save in staff.saves
     ]
-    print(textwrap.fill("  each (page/API s): " + ", ".join(each), 100))
+    print(
+        textwrap.fill(
+            "  each (page/API s): " + ", ".join(each), 100, subsequent_indent="    "
+        )
+    )
     print()
     print(
         f"{'mail':24} {'expected':>8} {'sent':>6} {'lost':>5} {'dup':>4} "
