@@ -550,6 +550,7 @@ def run(stack: Stack, plan: Plan, *, seconds: int, database: str, workdir: Path)
         time.sleep(0.25)
 
     pages = read_wrk(wrk)
+    load_ended = time.monotonic()
     staff.join(timeout=120)
     print("Load over; waiting for the mail to drain ...", file=sys.stderr, flush=True)
     deadline = time.monotonic() + VISIBILITY + 60
@@ -579,6 +580,7 @@ def run(stack: Stack, plan: Plan, *, seconds: int, database: str, workdir: Path)
         sink=sink,
         seconds=seconds,
         database=database,
+        load_ended=load_ended,
     )
 
 
@@ -587,7 +589,9 @@ def kill(stack: Stack, name: str) -> None:
     stack.start_worker(name, concurrency=WORKER_CONCURRENCY, queues="celery,email")
 
 
-def report(*, pages, logged, staff, streams, faults, sink, seconds, database) -> int:
+def report(
+    *, pages, logged, staff, streams, faults, sink, seconds, database, load_ended
+) -> int:
     print()
     print(
         f"Vote-day drill, {seconds} s on {database}: {sum(c for *_, c in ENDPOINTS)} "
@@ -642,6 +646,9 @@ def report(*, pages, logged, staff, streams, faults, sink, seconds, database) ->
         + f"{save.api_s:.1f}"
         for save in staff.saves
     ]
+    late = sum(1 for save in staff.saves if save.at > load_ended)
+    if late:
+        print(f"  ({late} saves were shown after the load had ended)")
     print(
         textwrap.fill(
             "  each (page/API s): " + ", ".join(each), 100, subsequent_indent="    "

@@ -83,6 +83,7 @@ class Save:
     page_s: float | None
     api_s: float
     requests: int
+    at: float = field(default_factory=time.monotonic)
 
     @property
     def visible_s(self) -> float:
