@@ -60,4 +60,4 @@ drill: setup
 	$(BIN)/python -m bench.drill
 
 clean:
-	rm -rf var/broker var/celery-results var/cache
+	rm -rf var/broker var/celery-results var/cache var/drill
