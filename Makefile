@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint format setup demo migrations check-deploy clean bench-import fault-drill bench-send bench-public
+.PHONY: run test lint format setup demo migrations check-deploy clean bench-import fault-drill bench-send bench-public drill
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,5 +54,10 @@ bench-send: setup
 bench-public: setup
 	$(BIN)/python bench/public_pages.py
 
+# About 8 minutes: DRILL_SECONDS=60 (or `.venv/bin/python -m bench.drill --quick`)
+# for a short try. Uses DATABASE_URL's PostgreSQL server if set.
+drill: setup
+	$(BIN)/python -m bench.drill
+
 clean:
-	rm -rf var/broker var/celery-results var/cache
+	rm -rf var/broker var/celery-results var/cache var/drill

@@ -116,7 +116,7 @@ def run(stack: Stack, args, sink_log: Path) -> int:
     refused = 0
     for line in sink_log.read_bytes().splitlines():
         if line.startswith(b"A "):
-            accepted[line[2:].decode()] += 1
+            accepted[line.split()[1].decode()] += 1
         elif line.startswith(b"R"):
             refused += 1
     by_id = {row.message_id: row for row in rows}

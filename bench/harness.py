@@ -34,13 +34,24 @@ def wait_port(port: int, timeout: float = 15.0) -> None:
 class Stack:
     """Everything one run starts; stops only what it started."""
 
-    def __init__(self, workdir: Path, *, lease: int, time_limit: int, extra_env=None):
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        lease: int,
+        time_limit: int,
+        extra_env=None,
+        redis_config: Path | None = None,
+    ):
         self.workdir = workdir
         self.redis_port = free_port()
         self.smtp_port = free_port()
+        self.web_port = free_port()
+        self.redis_config = redis_config
         self.redis: subprocess.Popen | None = None
         self.sink: subprocess.Popen | None = None
         self.workers: dict[str, subprocess.Popen] = {}
+        self.services: list[subprocess.Popen] = []
         database_url = os.environ.get("DATABASE_URL") or (
             f"sqlite:///{workdir / 'ledger.sqlite3'}"
         )
@@ -69,9 +80,12 @@ class Stack:
 
     def start_redis(self) -> None:
         (self.workdir / "redis").mkdir(exist_ok=True)
+        # The production file first (deploy/redis.conf), then this run's place.
+        config = [str(self.redis_config)] if self.redis_config else []
         self.redis = subprocess.Popen(
             [
                 "redis-server",
+                *config,
                 "--port",
                 str(self.redis_port),
                 "--bind",
@@ -112,7 +126,9 @@ class Stack:
         self.sink = subprocess.Popen(command, cwd=ROOT, env=self.env)
         wait_port(self.smtp_port)
 
-    def start_worker(self, name: str, *, concurrency: int) -> subprocess.Popen:
+    def start_worker(
+        self, name: str, *, concurrency: int, queues: str = "email"
+    ) -> subprocess.Popen:
         log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115
         process = subprocess.Popen(
             [
@@ -123,7 +139,7 @@ class Stack:
                 "campaign",
                 "worker",
                 "-Q",
-                "email",
+                queues,
                 "--pool",
                 "prefork",
                 "--concurrency",
@@ -148,6 +164,51 @@ class Stack:
         self.workers[name] = process
         return process
 
+    def _service(self, name: str, command: list[str], **extra) -> subprocess.Popen:
+        log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env={**self.env, **extra},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.services.append(process)
+        return process
+
+    def start_beat(self) -> subprocess.Popen:
+        return self._service(
+            "beat",
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "campaign",
+                "beat",
+                "--loglevel",
+                "WARNING",
+                "--schedule",
+                str(self.workdir / "celerybeat-schedule"),
+            ],
+        )
+
+    def start_web(self, *, workers: int = 2) -> str:
+        """The site under gunicorn with deploy/gunicorn.conf.py; returns its URL."""
+        self._service(
+            "web",
+            [
+                str(Path(sys.executable).with_name("gunicorn")),
+                "--config",
+                str(ROOT / "deploy" / "gunicorn.conf.py"),
+            ],
+            GUNICORN_BIND=f"127.0.0.1:{self.web_port}",
+            GUNICORN_WORKERS=str(workers),
+        )
+        wait_port(self.web_port, timeout=60)
+        return f"http://127.0.0.1:{self.web_port}"
+
     def pool_children(self, name: str) -> list[int]:
         pid = self.workers[name].pid
         try:
@@ -164,6 +225,14 @@ class Stack:
         process.wait(timeout=30)
 
     def stop(self) -> None:
+        for process in self.services:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait()
         for name, process in self.workers.items():
             if process.poll() is None:
                 try:

@@ -1,4 +1,4 @@
-"""An SMTP server for drills: logs each accepted Message-ID, refuses some attempts."""
+"""An SMTP server for drills: logs each accepted Message-ID and its recipients."""
 
 import argparse
 import asyncio
@@ -41,7 +41,9 @@ class Sink:
         head = envelope.content[:4096]
         found = MESSAGE_ID.search(head)
         # Written before the 250: a message counts as accepted once it is here.
-        self._write(b"A " + (found.group(1) if found else b"<none>"))
+        # "A <message-id> <recipient>,<recipient>"
+        message_id = found.group(1) if found else b"<none>"
+        self._write(b"A " + message_id + b" " + ",".join(envelope.rcpt_tos).encode())
         return "250 OK"
 
 

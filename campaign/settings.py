@@ -1,6 +1,7 @@
 """Settings for the whole site, read from the environment (README: Configuration)."""
 
 import datetime
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -351,13 +352,26 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Logs go to stdout: JSON lines in production (LOG_FORMAT=json, the default
+# when DEBUG is off) for the log collector, plain text in development.
+LOG_FORMAT = env("LOG_FORMAT", default="plain" if DEBUG or TESTING else "json")
+if LOG_FORMAT == "json":
+    # Python's warnings become log records too, so that every line is JSON.
+    logging.captureWarnings(True)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "campaign.logs.JsonFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "stream": "ext://sys.stdout",
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

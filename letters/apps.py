@@ -8,5 +8,5 @@ class LettersConfig(AppConfig):
     verbose_name = "Letters and mail"
 
     def ready(self):
-        # Connects anymail's signals and those of the UN record.
-        from . import receivers  # noqa: F401
+        # Registers the deploy checks; connects anymail's and the UN record's signals.
+        from . import checks, receivers  # noqa: F401

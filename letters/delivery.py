@@ -229,6 +229,36 @@ def set_mailing_status(*, mailing: Mailing, status: str) -> Mailing:
     return mailing
 
 
+def replay_dead(*, deliveries) -> list[int]:
+    """Queue dead rows again once what crashed their workers is fixed.
+
+    Each keeps its Message-ID, so should a crashed attempt have reached the
+    provider after all, the recipient's server can tell the copy. A finished
+    mailing runs again for them.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            deliveries.filter(status=DeliveryStatus.DEAD).values_list("pk", flat=True)
+        )
+        Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.DEAD).update(
+            status=DeliveryStatus.QUEUED,
+            crash_count=0,
+            lease_until=None,
+            next_attempt_at=None,
+            enqueued_at=now,
+            last_error="",
+            updated_at=now,
+        )
+        Mailing.objects.filter(
+            pk__in=Delivery.objects.filter(pk__in=ids).values("mailing_id"),
+            status=Mailing.Status.DONE,
+        ).update(status=Mailing.Status.RUNNING)
+        transaction.on_commit(lambda: publish(ids), robust=True)
+    log.warning("replaying %d dead deliveries", len(ids))
+    return ids
+
+
 # Claiming and sending one delivery
 
 

@@ -153,6 +153,15 @@ class DeliveryQuerySet(models.QuerySet):
     def lease_expired(self, now):
         return self.filter(status=DeliveryStatus.SENDING, lease_until__lt=now)
 
+    def stuck(self, now, *, older_than):
+        """Pending rows nothing has moved for ``older_than``: not waiting out a
+        retry, yet neither sent nor failed (re-publishing does not count)."""
+        return (
+            self.pending()
+            .filter(updated_at__lt=now - older_than)
+            .exclude(status=DeliveryStatus.QUEUED, next_attempt_at__gt=now)
+        )
+
     def counts_by_status(self) -> dict[str, int]:
         rows = self.order_by().values("status").annotate(n=Count("pk"))
         counts = dict.fromkeys(DeliveryStatus.values, 0)

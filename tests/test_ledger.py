@@ -1,3 +1,4 @@
+import io
 import smtplib
 import uuid
 from datetime import timedelta
@@ -442,3 +443,69 @@ def test_rate_limit_counter_is_shared_between_workers_through_redis(redis_url):
         sleep=lambda s: (slept.append(s), clock.__setitem__(0, clock[0] + s)),
     )
     assert waited == 0.5 and slept == [0.5]
+
+
+def test_stuck_rows_are_pending_ones_nothing_moved_not_those_waiting_a_retry(
+    published,
+):
+    mailing = launch([MissionContactFactory() for _ in range(5)])
+    untouched, leased, waiting, fresh, sent = mailing.deliveries.order_by("pk")
+    now = timezone.now()
+    long_ago = now - timedelta(minutes=30)
+    Delivery.objects.filter(pk__in=[untouched.pk, waiting.pk, sent.pk]).update(
+        updated_at=long_ago
+    )
+    Delivery.objects.filter(pk=leased.pk).update(
+        status=S.SENDING, lease_until=long_ago, updated_at=long_ago
+    )
+    Delivery.objects.filter(pk=waiting.pk).update(
+        next_attempt_at=now + timedelta(minutes=5)
+    )
+    Delivery.objects.filter(pk=sent.pk).update(status=S.SENT)
+    stuck = Delivery.objects.stuck(now, older_than=timedelta(minutes=10))
+    assert set(stuck) == {untouched, leased}
+    assert fresh not in stuck
+
+
+def test_replaying_dead_rows_queues_them_again_with_the_same_message_id(
+    published, django_capture_on_commit_callbacks
+):
+    mailing = launch([MissionContactFactory(), MissionContactFactory()])
+    dead, failed = mailing.deliveries.order_by("pk")
+    Delivery.objects.filter(pk=dead.pk).update(
+        status=S.DEAD, crash_count=3, last_error="worker lost"
+    )
+    Delivery.objects.filter(pk=failed.pk).update(status=S.FAILED)
+    Mailing.objects.filter(pk=mailing.pk).update(status=Mailing.Status.DONE)
+    published.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert delivery.replay_dead(deliveries=Delivery.objects.all()) == [dead.pk]
+    dead.refresh_from_db()
+    assert (dead.status, dead.crash_count, dead.last_error) == (S.QUEUED, 0, "")
+    assert Delivery.objects.get(pk=failed.pk).status == S.FAILED
+    assert Mailing.objects.get(pk=mailing.pk).status == Mailing.Status.RUNNING
+    assert published == [(dead.pk, None)]
+    assert delivery.send_delivery(delivery_id=dead.pk) == S.SENT
+    [message] = mail.outbox
+    assert message.extra_headers["Message-ID"] == dead.message_id
+
+
+def test_deliveries_command_lists_dead_rows_and_replays_them(published):
+    from django.core.management import call_command
+
+    mailing = launch([MissionContactFactory(email="m@mission.example")])
+    row = only(mailing)
+    Delivery.objects.filter(pk=row.pk).update(status=S.DEAD, last_error="worker lost")
+    out = io.StringIO()
+    call_command("deliveries", "--dead", stdout=out)
+    assert "m@mission.example\tdead" in out.getvalue()
+    assert "1 rows" in out.getvalue()
+    out = io.StringIO()
+    call_command(
+        "deliveries", "--replay-dead", "--mailing", str(mailing.pk), stdout=out
+    )
+    assert "Queued 1 dead deliveries again." in out.getvalue()
+    assert only(mailing).status == S.QUEUED
+    out = io.StringIO()
+    call_command("deliveries", stdout=out)
+    assert f"{mailing.pk}\tAppeal\tqueued 1" in out.getvalue()

@@ -1,0 +1,45 @@
+"""JSON log lines (python-json-logger) for the site, the workers and gunicorn."""
+
+from __future__ import annotations
+
+from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
+
+FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s"
+RENAMED = {"asctime": "time", "levelname": "level", "name": "logger"}
+
+
+class JsonFormatter(_JsonFormatter):
+    """One JSON object per line: time, level, logger, message, and any extras."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("rename_fields", RENAMED)
+        super().__init__(*args or (FIELDS,), **kwargs)
+
+
+# Gunicorn's access atoms worth a field of their own.
+ACCESS_ATOMS = {
+    "h": "remote",
+    "m": "method",
+    "U": "path",
+    "q": "query",
+    "s": "status",
+    "B": "bytes",
+    "M": "duration_ms",
+    "f": "referer",
+    "a": "user_agent",
+}
+
+
+class AccessJsonFormatter(JsonFormatter):
+    """Gunicorn's access line as JSON, its atoms as fields rather than text."""
+
+    def add_fields(self, log_data, record, message_dict):
+        super().add_fields(log_data, record, message_dict)
+        atoms = record.args
+        if hasattr(atoms, "get"):
+            for atom, field in ACCESS_ATOMS.items():
+                value = atoms.get(atom)
+                if field in ("status", "bytes", "duration_ms"):
+                    value = int(value) if str(value).isdigit() else None
+                log_data[field] = value
+            log_data["message"] = f"{log_data['method']} {log_data['path']}"

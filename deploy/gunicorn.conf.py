@@ -1,0 +1,61 @@
+"""Gunicorn settings for production: threaded workers, JSON lines on stdout."""
+
+import os
+
+wsgi_app = "campaign.wsgi"
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+
+# Threads overlap the time a request waits on PostgreSQL or Redis; processes
+# use the cores. Per host: workers ~ cores, threads 4 to 8.
+worker_class = "gthread"
+workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# A request still running after this is killed with its worker (and logged).
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 20
+# Behind a reverse proxy that keeps connections open.
+keepalive = 5
+backlog = 2048
+# Recycle workers now and then so slow leaks never add up.
+max_requests = 5000
+max_requests_jitter = 500
+# One shared control socket per user would make two sites on a host collide.
+control_socket_disable = True
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "json": {
+            "()": "campaign.logs.JsonFormatter",
+        },
+        "access": {
+            "()": "campaign.logs.AccessJsonFormatter",
+        },
+    },
+    "handlers": {
+        "error": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "stream": "ext://sys.stdout",
+        },
+        "access": {
+            "class": "logging.StreamHandler",
+            "formatter": "access",
+            "stream": "ext://sys.stdout",
+        },
+    },
+    "root": {"level": "WARNING", "handlers": ["error"]},
+    "loggers": {
+        "gunicorn.error": {"handlers": ["error"], "propagate": False},
+        "gunicorn.access": {
+            "handlers": ["access"],
+            "level": "INFO",
+            "propagate": False,
+        },
+    },
+}

@@ -1,0 +1,173 @@
+"""The production files in deploy/ and the settings they rely on hold together."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import redis
+import requests
+from django.core.checks import run_checks
+
+from bench.harness import free_port, wait_port
+from campaign.celery import app
+from letters import tasks
+
+ROOT = Path(__file__).resolve().parent.parent
+DEPLOY = ROOT / "deploy"
+
+
+def clean_env(**extra) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_VERSION"}
+    return {**env, **extra}
+
+
+def production_env(tmp_path, **extra) -> dict[str, str]:
+    return clean_env(
+        DEBUG="false",
+        SECRET_KEY="k8#Qz!w2@Lr5^Tn0&Yp7*Vb4(Hs1)Gd9-Jm3+Xc6=Fa" * 2,
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_SSL_REDIRECT="false",
+        VAR_DIR=str(tmp_path),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        **extra,
+    )
+
+
+def test_broker_redis_keeps_every_write_and_evicts_nothing(tmp_path):
+    if not shutil.which("redis-server"):
+        pytest.skip("redis-server is not installed (apt-get install -y redis-server)")
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            "redis-server",
+            str(DEPLOY / "redis.conf"),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        wait_port(port)
+        client = redis.Redis(port=port)
+        config = client.config_get("appendonly") | client.config_get("maxmemory-policy")
+        assert config == {"appendonly": "yes", "maxmemory-policy": "noeviction"}
+        client.lpush("email", "a task")
+        server.terminate()
+        server.wait(timeout=10)
+        server = subprocess.Popen(server.args, stdout=subprocess.DEVNULL)
+        wait_port(port)
+        assert redis.Redis(port=port).lrange("email", 0, -1) == [b"a task"]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_gunicorn_serves_with_threads_and_logs_json_lines(tmp_path):
+    port = free_port()
+    env = production_env(
+        tmp_path,
+        GUNICORN_BIND=f"127.0.0.1:{port}",
+        GUNICORN_WORKERS="1",
+        GUNICORN_THREADS="3",
+        LOG_LEVEL="INFO",
+    )
+    log = tmp_path / "web.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [
+                str(Path(sys.executable).with_name("gunicorn")),
+                "--config",
+                str(DEPLOY / "gunicorn.conf.py"),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_port(port, timeout=60)
+            answer = requests.get(
+                f"http://127.0.0.1:{port}/api/openapi.json?x=1", timeout=30
+            )
+            time.sleep(0.5)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    # Every line, from stdout and stderr, is one JSON object.
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line]
+    assert any(line["message"] == "Using worker: gthread" for line in lines)
+    [access] = [line for line in lines if line["logger"] == "gunicorn.access"]
+    assert access["path"] == "/api/openapi.json"
+    assert access["query"] == "x=1"
+    assert access["status"] == answer.status_code == 200
+    assert isinstance(access["duration_ms"], int)
+
+
+def log_line(tmp_path, **extra) -> str:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "-c",
+            "import logging; logging.getLogger('letters.delivery').warning("
+            "'replaying %d', 3, extra={'mailing': 7})",
+        ],
+        cwd=ROOT,
+        env=production_env(tmp_path, **extra),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_production_logs_are_json_lines_on_stdout(tmp_path):
+    line = json.loads(log_line(tmp_path))
+    assert line["level"] == "WARNING"
+    assert line["logger"] == "letters.delivery"
+    assert line["message"] == "replaying 3"
+    assert line["mailing"] == 7
+    assert "time" in line
+
+
+def test_log_format_plain_gives_text(tmp_path):
+    line = log_line(tmp_path, LOG_FORMAT="plain")
+    assert line.endswith("WARNING letters.delivery replaying 3")
+
+
+def test_send_task_limit_lease_and_visibility_fit_together():
+    from django.conf import settings
+
+    lease = settings.EMAIL_LEASE_SECONDS
+    task = tasks.send_delivery
+    assert task.time_limit == settings.EMAIL_TASK_TIME_LIMIT < lease
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout")
+    if visibility is not None:  # Redis (or another broker with the option)
+        assert app.conf.broker_transport_options["visibility_timeout"] == visibility
+        assert visibility >= 10 * lease
+    assert [
+        m for m in run_checks(include_deployment_checks=True) if "letters" in m.id
+    ] == []
+
+
+def test_mail_timings_that_do_not_fit_are_reported(settings):
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300}
+    settings.EMAIL_LEASE_SECONDS = 120
+    settings.EMAIL_TASK_TIME_LIMIT = 120
+    found = {
+        m.id
+        for m in run_checks(include_deployment_checks=True)
+        if m.id.startswith("letters")
+    }
+    assert found == {"letters.W001", "letters.W002"}
