@@ -158,8 +158,8 @@ def main() -> int:
         "shell",
         "-c",
         "from campaign.models import Ballot; print(Ballot.objects.filter("
-        "document__series__slug='exercise-ruritania', question='draft')"
-        ".order_by('-date').first().pk)",
+        "document__series__slug='exercise-ruritania', question='draft', "
+        "votes__isnull=False).distinct().order_by('-date').first().pk)",
     ).split()[-1]
     page_path = f"/ballots/{ballot_id}/"
 
