@@ -123,7 +123,10 @@ def ballot_live(request, pk):
     stamp = pagecache.ballot_stamp(pk)
     current = fingerprint(stamp) if stamp else ""
     if stamp and request.GET.get("v") == current:
-        return HttpResponse(status=204)
+        response = HttpResponse(status=204)
+        # The same answer for every visitor while the record is unchanged.
+        response.public_page = pagecache.cacheable(request)
+        return response
     # The page under the fragment (map, list) shows an earlier count.
     behind = request.GET.get("p", current) != current
 
