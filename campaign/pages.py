@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
+from django.db.models.fields.json import KeyTextTransform
 from django.utils.translation import gettext as _
 
 from . import changes, charts, worldmap
@@ -41,9 +42,23 @@ def position_labels() -> dict[str, str]:
     return {value: str(label) for value, label in Position.choices}
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
+class StateRef:
+    """What a ballot page shows of a state: read as plain values, not a model."""
+
+    pk: int
+    iso3: str
+    iso2: str
+    name: str
+    regional_group: str
+
+    def get_regional_group_display(self) -> str:
+        return str(RegionalGroup(self.regional_group).label)
+
+
+@dataclass(slots=True)
 class StateRow:
-    state: MemberState
+    state: StateRef
     name: str
     position: str
     note: str
@@ -202,12 +217,12 @@ class BallotPage:
         return [(rows[0], rows) for rows in groups.values()]
 
 
-def _positions(votes, ballot_id) -> dict[int, str]:
-    return {state: position for b, state, position in votes if b == ballot_id}
-
-
 def ballot_page(ballot: Ballot, *, language: str) -> BallotPage:
-    """Four queries: the series' ballots, their votes, cosponsors (and the ballot)."""
+    """Three queries: the series' ballots, their votes, cosponsors (and the ballot).
+
+    Votes come back as tuples with their state's columns: building hundreds of
+    model instances would cost more than the rest of the page.
+    """
     series_ballots = list(
         Ballot.objects.filter(document__series_id=ballot.document.series_id)
         .select_related("document")
@@ -227,47 +242,52 @@ def ballot_page(ballot: Ballot, *, language: str) -> BallotPage:
     wanted = {b.pk for b in beside} | {ballot.pk}
     if previous:
         wanted.add(previous.pk)
-    current = list(
-        Vote.objects.filter(ballot=ballot)
-        .select_related("state")
-        .only(
+    code = (language or "en").split("-")[0]
+    votes = (
+        Vote.objects.filter(ballot_id__in=wanted)
+        .order_by()
+        .values_list(
+            "ballot_id",
             "state_id",
             "position",
             "note",
             "state__iso3",
             "state__iso2",
             "state__name",
-            "state__names",
+            KeyTextTransform(code, "state__names"),
             "state__regional_group",
         )
-        .order_by()
     )
-    # Other ballots' positions: plain tuples, no model instances.
-    other_votes = list(
-        Vote.objects.filter(ballot_id__in=wanted - {ballot.pk})
-        .order_by()
-        .values_list("ballot_id", "state_id", "position")
+    current = []
+    by_ballot: dict[int, dict[int, str]] = defaultdict(dict)
+    for ballot_id, state_id, position, note, iso3, iso2, name, local, group in votes:
+        if ballot_id == ballot.pk:
+            state = StateRef(state_id, iso3, iso2, name, group)
+            current.append((state, local or name, position, note))
+        else:
+            by_ballot[ballot_id][state_id] = position
+    positions = {state.pk: position for state, _, position, _ in current}
+    summary = summarise(
+        ballot, [(state.regional_group, position) for state, _, position, _ in current]
     )
-    positions = {v.state_id: v.position for v in current}
-    summary = summarise(ballot, [(v.state.regional_group, v.position) for v in current])
     majorities = {g.code: g.majority for g in summary.groups}
-    before = _positions(other_votes, previous.pk) if previous else {}
+    before = by_ballot[previous.pk] if previous else {}
     others = [b for b in beside if b.pk != ballot.pk]
-    other_positions = [_positions(other_votes, b.pk) for b in others]
+    other_positions = [by_ballot[b.pk] for b in others]
 
     labels = position_labels()
     rows = [
         StateRow(
-            state=v.state,
+            state=state,
             labels=labels,
-            name=v.state.localised_name(language),
-            position=v.position,
-            note=v.note,
-            beside=[p.get(v.state_id) for p in other_positions],
-            before=before.get(v.state_id),
-            group_majority=majorities.get(v.state.regional_group),
+            name=name,
+            position=position,
+            note=note,
+            beside=[p.get(state.pk) for p in other_positions],
+            before=before.get(state.pk),
+            group_majority=majorities.get(state.regional_group),
         )
-        for v in current
+        for state, name, position, note in current
     ]
     rows.sort(key=lambda r: r.name)
     tally = summary.tally
@@ -291,7 +311,7 @@ def ballot_page(ballot: Ballot, *, language: str) -> BallotPage:
                 first,
                 second,
                 [
-                    (Position(p).label, [table[p][q] for q in Position.values])
+                    (labels[p], [table[p][q] for q in Position.values])
                     for p in Position.values
                 ],
             )
