@@ -217,11 +217,12 @@ class BallotPage:
         return [(rows[0], rows) for rows in groups.values()]
 
 
-def ballot_page(ballot: Ballot, *, language: str) -> BallotPage:
+def ballot_page(ballot: Ballot, *, language: str, figures: bool = True) -> BallotPage:
     """Three queries: the series' ballots, their votes, cosponsors (and the ballot).
 
     Votes come back as tuples with their state's columns: building hundreds of
-    model instances would cost more than the rest of the page.
+    model instances would cost more than the rest of the page. ``figures``
+    False leaves out the map and charts (for the CSV and JSON downloads).
     """
     series_ballots = list(
         Ballot.objects.filter(document__series_id=ballot.document.series_id)
@@ -341,7 +342,7 @@ def ballot_page(ballot: Ballot, *, language: str) -> BallotPage:
         cosponsorships=cosponsorships,
         cosponsor_steps=cosponsor_steps(cosponsorships),
     )
-    if summary.has_record:
+    if figures and summary.has_record:
         page.map_svg = worldmap.render_map(
             positions={r.state.iso2: r.position for r in rows},
             labels={r.state.iso2: f"{r.name}: {labels[r.position]}" for r in rows},
@@ -353,7 +354,7 @@ def ballot_page(ballot: Ballot, *, language: str) -> BallotPage:
             )
             % {"summary": tally_sentence(tally)},
         )
-    if len(page.cosponsor_steps) > 1:
+    if figures and len(page.cosponsor_steps) > 1:
         page.cosponsor_chart = charts.step_line(
             page.cosponsor_steps,
             label=_("Number of cosponsors over time: %(steps)s")

@@ -34,7 +34,7 @@ def ballot_csv(request, pk):
     @translation.override("en")
     def download():
         ballot = _ballot(pk)
-        page = pages.ballot_page(ballot, language="en")
+        page = pages.ballot_page(ballot, language="en", figures=False)
         others = [b for b in page.beside if b.pk != ballot.pk]
         header = [
             "iso3",
@@ -121,7 +121,9 @@ def ballot_json(request, pk):
     def document():
         ballot = _ballot(pk)
         return JsonResponse(
-            ballot_document(ballot, pages.ballot_page(ballot, language="en"))
+            ballot_document(
+                ballot, pages.ballot_page(ballot, language="en", figures=False)
+            )
         )
 
     return pagecache.cached_response(
