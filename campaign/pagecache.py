@@ -1,19 +1,4 @@
-"""Whole-response cache for public pages: the record's generation, then its stamp.
-
-Two layers. ``PublicPageMiddleware``, just after WhiteNoise, answers repeat
-visitors from this process's memory before sessions, CSRF or the URL resolver
-run; its freshness check is one cache read of the record's *generation*, a
-random token every writer of the public record replaces once its transaction
-commits (``record_changed``). Below it, views wrap their rendering in
-``cached_response``, keyed by a *stamp* read from the database in one query
-(ballot versions, which writers bump, and counts that move when rows are
-added or withdrawn), and shared between processes through the cache.
-
-A token is never reused, and a page is stored under the token read before it
-was rendered, so once a writer's token is in place no page rendered from the
-record before the change can be served; a lost token (eviction, a flushed
-cache) just starts a new generation.
-"""
+"""Public pages cached whole: in each process's memory, and shared by record stamp."""
 
 from __future__ import annotations
 
@@ -47,7 +32,7 @@ RECHECK_SECONDS = 60
 logger = logging.getLogger(__name__)
 
 
-def _generation() -> str:
+def _release() -> str:
     """Changes when the templates or styles change, so a release renders anew."""
     digest = hashlib.sha256()
     for folder in ("templates/campaign", "templates/base.html", "static/css"):
@@ -59,7 +44,7 @@ def _generation() -> str:
     return digest.hexdigest()[:12]
 
 
-GENERATION = _generation()
+RELEASE = _release()
 _local: OrderedDict[str, tuple[bytes, str, dict]] = OrderedDict()
 _lock = threading.Lock()
 
@@ -209,7 +194,14 @@ def _recall(key: str) -> tuple[bytes, str, dict] | None:
 
 
 def record_changed() -> None:
-    """Call inside a write to the public record: pages change once it commits."""
+    """Call inside a write to the public record: pages change once it commits.
+
+    The record's *generation* is a random token in the cache; this replaces it
+    after the commit, never before, so that no page rendered from the record
+    before the change is kept under the new token. Tokens are never reused,
+    and a page is stored under the token read before it was rendered; a lost
+    token (eviction, a flushed cache) only starts a new generation.
+    """
     transaction.on_commit(_new_generation)
 
 
@@ -318,10 +310,11 @@ class _Page:
 class PublicPageMiddleware:
     """Answers anonymous GETs of public pages from memory while the record is unchanged.
 
-    Placed right after WhiteNoise: a hit costs one cache read and none of the
-    work of the middleware below it. What the views below mark as the same for
-    every visitor (``cached_response``) is kept with all its headers, keyed by
-    generation, language and full path.
+    Placed right after WhiteNoise: a hit costs one cache read (the generation)
+    and none of the work of the middleware below it. What the views below mark
+    as the same for every visitor (``cached_response``, which keys its shared
+    copy by the record's stamp) is kept with all its headers, by language and
+    full path, and dropped when the generation changes.
     """
 
     def __init__(self, get_response):
@@ -384,7 +377,7 @@ def cached_response(
         return render()
     fingerprint = hashlib.sha256(repr(stamp).encode()).hexdigest()[:20]
     language = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
-    key = f"public:{GENERATION}:{name}:{language}:{variant}:{fingerprint}"
+    key = f"public:{RELEASE}:{name}:{language}:{variant}:{fingerprint}"
     etag = f'"{hashlib.sha256(key.encode()).hexdigest()[:24]}"'
     if request.headers.get("If-None-Match") == etag:
         response = HttpResponseNotModified()

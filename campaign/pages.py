@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q
 from django.db.models.fields.json import KeyTextTransform
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from . import changes, charts, worldmap
@@ -180,6 +181,18 @@ def live_summary(ballot: Ballot) -> Summary:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class CosponsorRow:
+    """A cosponsorship as a ballot page lists it."""
+
+    iso3: str
+    state_name: str
+    role_label: str
+    symbol: str
+    since: datetime.date
+    withdrawn_on: datetime.date | None
+
+
 @dataclass
 class BallotPage:
     ballot: Ballot
@@ -190,7 +203,7 @@ class BallotPage:
     changes: list[StateRow]
     dissents: list[StateRow]
     crosstabs: list[tuple[Ballot, Ballot, list[tuple[str, list[int]]]]]
-    cosponsorships: list[Cosponsorship]
+    cosponsorships: list[CosponsorRow]
     cosponsor_steps: list[tuple[datetime.date, int]]
     map_svg: str = ""
     cosponsor_chart: str = ""
@@ -217,18 +230,39 @@ class BallotPage:
         return [(rows[0], rows) for rows in groups.values()]
 
 
-def ballot_page(ballot: Ballot, *, language: str, figures: bool = True) -> BallotPage:
+def ballot_with_series(pk: int) -> tuple[Ballot, list[Ballot]]:
+    """A ballot and every ballot of its series, itself included, in one query."""
+    series_ballots = list(
+        Ballot.objects.filter(document__series__documents__ballots__pk=pk)
+        .select_related("document__series")
+        .order_by("date", "pk")
+    )
+    for ballot in series_ballots:
+        if ballot.pk == int(pk):
+            return ballot, series_ballots
+    raise Http404
+
+
+def ballot_page(
+    ballot: Ballot,
+    *,
+    language: str,
+    figures: bool = True,
+    series_ballots: list[Ballot] | None = None,
+) -> BallotPage:
     """Three queries: the series' ballots, their votes, cosponsors (and the ballot).
 
     Votes come back as tuples with their state's columns: building hundreds of
     model instances would cost more than the rest of the page. ``figures``
-    False leaves out the map and charts (for the CSV and JSON downloads).
+    False leaves out the map and charts (for the CSV and JSON downloads);
+    ``series_ballots`` from ``ballot_with_series`` saves the first query.
     """
-    series_ballots = list(
-        Ballot.objects.filter(document__series_id=ballot.document.series_id)
-        .select_related("document")
-        .order_by("date", "pk")
-    )
+    if series_ballots is None:
+        series_ballots = list(
+            Ballot.objects.filter(document__series_id=ballot.document.series_id)
+            .select_related("document")
+            .order_by("date", "pk")
+        )
     beside = sorted(
         (
             b
@@ -318,15 +352,24 @@ def ballot_page(ballot: Ballot, *, language: str, figures: bool = True) -> Ballo
             )
         )
 
-    cosponsorships = list(
-        Cosponsorship.objects.filter(
+    roles = dict(Cosponsorship.Role.choices)
+    cosponsorships = [
+        CosponsorRow(iso3, name, str(roles.get(role, role)), symbol, since, withdrawn)
+        for iso3, name, role, symbol, since, withdrawn in Cosponsorship.objects.filter(
             document__series_id=ballot.document.series_id,
             document__session=ballot.document.session,
             document__kind__in=DRAFT_KINDS,
         )
-        .select_related("state", "document")
         .order_by("since", "state__name")
-    )
+        .values_list(
+            "state__iso3",
+            "state__name",
+            "role",
+            "document__symbol",
+            "since",
+            "withdrawn_on",
+        )
+    ]
     page = BallotPage(
         ballot=ballot,
         summary=summary,
@@ -375,7 +418,7 @@ def tally_sentence(tally: Tally) -> str:
 
 
 def cosponsor_steps(
-    cosponsorships: list[Cosponsorship],
+    cosponsorships: list[CosponsorRow] | list[Cosponsorship],
 ) -> list[tuple[datetime.date, int]]:
     """The count of current cosponsors after each day on which it changed."""
     deltas: dict[datetime.date, int] = defaultdict(int)

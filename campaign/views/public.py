@@ -69,7 +69,7 @@ def ballot_detail(request, pk):
     form = StateFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         # Bad filters: say so and show every state; such pages are not cached.
-        return _render_ballot(request, _ballot(pk), form, {})
+        return _render_ballot(request, pk, form, {})
     filters = form.cleaned_data if form.is_bound else {}
     stamp = pagecache.ballot_stamp(pk)
     return pagecache.cached_response(
@@ -78,13 +78,16 @@ def ballot_detail(request, pk):
         stamp=stamp,
         variant=f"{filters.get('group', '')}:{filters.get('position', '')}",
         render=lambda: _render_ballot(
-            request, _ballot(pk), form, filters, version=fingerprint(stamp)
+            request, pk, form, filters, version=fingerprint(stamp)
         ),
     )
 
 
-def _render_ballot(request, ballot, form, filters, version=""):
-    page = pages.ballot_page(ballot, language=get_language())
+def _render_ballot(request, pk, form, filters, version=""):
+    ballot, series_ballots = pages.ballot_with_series(pk)
+    page = pages.ballot_page(
+        ballot, language=get_language(), series_ballots=series_ballots
+    )
     rows = [
         r
         for r in page.rows
