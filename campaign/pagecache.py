@@ -298,7 +298,7 @@ class _Page:
         self.stored = time.monotonic()
 
     def response(self, request) -> HttpResponse:
-        if self.etag and request.headers.get("If-None-Match") == self.etag:
+        if self.etag and request.META.get("HTTP_IF_NONE_MATCH") == self.etag:
             response = HttpResponseNotModified()
             for name in ("ETag", "Cache-Control", "Vary", "Content-Language"):
                 if name in self.headers:
