@@ -5,11 +5,18 @@ free loopback port, over the demo loaded into DATABASE_URL if set or a scratch
 SQLite database under var/bench/, and loads it with wrk at 200 connections:
 
 - the ballot page of the fictional exercise (193 states, map, group table),
-  served from the page cache;
+  served from the page cache ("cached": after the first request each worker
+  answers from memory, checking the record's generation with one cache read);
 - the same page with the page cache off (PUBLIC_PAGE_CACHE=false, a second
-  server), so that every request renders it;
-- the ballot as JSON (/ballots/<id>.json);
+  server: "uncached"): no whole-page copy and no fragment of this ballot is
+  kept anywhere, so every request runs the page's queries and builds all of
+  it; only what does not depend on the record is prepared once per process
+  (compiled templates, the map's outlines, the URL prefix of state pages);
+- the ballot as JSON (/ballots/<id>.json), cached like the page;
 - a static file of the same size as the page, served by the same server.
+
+The cache is Redis when REDIS_URL is set, as in production; otherwise the
+file cache under var/bench/.
 
 Run: make bench-public (or .venv/bin/python bench/public_pages.py).
 """
@@ -158,8 +165,8 @@ def main() -> int:
         "shell",
         "-c",
         "from campaign.models import Ballot; print(Ballot.objects.filter("
-        "document__series__slug='exercise-ruritania', question='draft')"
-        ".order_by('-date').first().pk)",
+        "document__series__slug='exercise-ruritania', question='draft', "
+        "votes__isnull=False).distinct().order_by('-date').first().pk)",
     ).split()[-1]
     page_path = f"/ballots/{ballot_id}/"
 
@@ -195,9 +202,13 @@ def main() -> int:
         server.stop()
 
     static = results["static"]["rps"]
+    database = environment()["DATABASE_URL"].split(":", 1)[0]
+    cache = "redis" if environment().get("REDIS_URL") else "file cache"
     print(
         f"\n{CONNECTIONS} connections, {DURATION} each, wrk timeout {TIMEOUT}, "
-        "gunicorn 2 workers x 4 threads\n"
+        f"gunicorn 2 workers x 4 threads; database {database}, cache {cache}\n"
+        "uncached: no page or fragment of the ballot is kept; every request "
+        "runs the queries and builds the page\n"
     )
     print(
         f"{'':10} {'req/s':>9} {'x static':>9} {'latency':>9} "

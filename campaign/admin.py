@@ -3,6 +3,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import pagecache
 from .models import (
     Ballot,
     Bloc,
@@ -19,13 +20,32 @@ from .models import (
 )
 
 
+class PublicRecordAdmin(admin.ModelAdmin):
+    """Edits here change what the public pages show: a new generation of them.
+
+    The admin saves inside a transaction, so the pages change once it commits.
+    """
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        pagecache.record_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        pagecache.record_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        pagecache.record_changed()
+
+
 @admin.register(Bloc)
 class BlocAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "source"]
 
 
 @admin.register(MemberState)
-class MemberStateAdmin(admin.ModelAdmin):
+class MemberStateAdmin(PublicRecordAdmin):
     list_display = [
         "name",
         "iso3",
@@ -68,13 +88,13 @@ class MissionContactAdmin(admin.ModelAdmin):
 
 
 @admin.register(ResolutionSeries)
-class ResolutionSeriesAdmin(admin.ModelAdmin):
+class ResolutionSeriesAdmin(PublicRecordAdmin):
     list_display = ["title", "slug", "is_fictional"]
     prepopulated_fields = {"slug": ["title"]}
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(PublicRecordAdmin):
     list_display = ["symbol", "kind", "body", "session", "date", "series"]
     list_filter = ["kind", "body", "session"]
     search_fields = ["symbol", "title"]
@@ -88,7 +108,7 @@ class VoteInline(admin.TabularInline):
 
 
 @admin.register(Ballot)
-class BallotAdmin(SimpleHistoryAdmin):
+class BallotAdmin(PublicRecordAdmin, SimpleHistoryAdmin):
     list_display = ["__str__", "body", "date", "outcome", "is_recorded"]
     list_filter = ["body", "outcome", "is_recorded"]
     search_fields = ["subject", "document__symbol"]
@@ -97,7 +117,7 @@ class BallotAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Vote)
-class VoteAdmin(SimpleHistoryAdmin):
+class VoteAdmin(PublicRecordAdmin, SimpleHistoryAdmin):
     list_display = ["ballot", "state", "position", "note"]
     list_filter = ["position"]
     list_select_related = ["ballot__document", "state"]
@@ -105,7 +125,7 @@ class VoteAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Cosponsorship)
-class CosponsorshipAdmin(SimpleHistoryAdmin):
+class CosponsorshipAdmin(PublicRecordAdmin, SimpleHistoryAdmin):
     list_display = ["state", "document", "role", "since", "source", "withdrawn_on"]
     list_filter = ["role", "source"]
     list_select_related = ["state", "document"]

@@ -18,6 +18,7 @@ from accounts.demo import load_account_demo
 from accounts.models import Membership, Organisation, Role
 from letters.demo import load_demo_letters
 
+from . import pagecache
 from .models import (
     Ballot,
     Body,
@@ -110,6 +111,7 @@ def load_demo() -> DemoReport:
     _mission_contacts()
     load_account_demo(organisations)
     load_demo_letters()
+    pagecache.record_changed()
     return DemoReport(users=users, superuser=superuser)
 
 

@@ -1,32 +1,38 @@
-"""Whole-response cache for public pages, keyed by a stamp of the record they show.
-
-A stamp is read in one query (ballot versions, which every writer bumps, and
-counts that move when rows are added or withdrawn); a change gives a new key,
-so a page is never served stale and nothing needs deleting. Content under a
-key never changes, so each process also keeps the latest responses in memory.
-"""
+"""Public pages cached whole: in each process's memory, and shared by record stamp."""
 
 from __future__ import annotations
 
 import hashlib
+import logging
+import secrets
 import threading
+import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import connections
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
+from django.db import connections, transaction
 from django.db.models import Count, Max, OuterRef, Subquery, Sum
 from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language_from_request
 
 from .models import Ballot, Cosponsorship, MemberState, ResolutionSeries, Vote
 
 LOCAL_ENTRIES = 256
 TIMEOUT = 60 * 60 * 24
+GENERATION_KEY = "public:generation"
+# A page held in memory is checked against the database stamp this often
+# even when no writer announced a change (an edit from a shell, say).
+RECHECK_SECONDS = 60
+
+logger = logging.getLogger(__name__)
 
 
-def _generation() -> str:
+def _release() -> str:
     """Changes when the templates or styles change, so a release renders anew."""
     digest = hashlib.sha256()
     for folder in ("templates/campaign", "templates/base.html", "static/css"):
@@ -38,7 +44,7 @@ def _generation() -> str:
     return digest.hexdigest()[:12]
 
 
-GENERATION = _generation()
+RELEASE = _release()
 _local: OrderedDict[str, tuple[bytes, str, dict]] = OrderedDict()
 _lock = threading.Lock()
 
@@ -178,10 +184,179 @@ def _recall(key: str) -> tuple[bytes, str, dict] | None:
     with _lock:
         entry = _local.get(key)
     if entry is None:
-        entry = cache.get(key)
+        try:
+            entry = cache.get(key)
+        except Exception:
+            return None
         if entry is not None:
             _remember(key, entry)
     return entry
+
+
+def record_changed() -> None:
+    """Call inside a write to the public record: pages change once it commits.
+
+    The record's *generation* is a random token in the cache; this replaces it
+    after the commit, never before, so that no page rendered from the record
+    before the change is kept under the new token. Tokens are never reused,
+    and a page is stored under the token read before it was rendered; a lost
+    token (eviction, a flushed cache) only starts a new generation.
+    """
+    transaction.on_commit(_new_generation)
+
+
+def _token() -> int:
+    # An int: Django's Redis backend stores it unpickled, readable in one GET.
+    return secrets.randbits(62)
+
+
+def _new_generation() -> None:
+    try:
+        cache.set(GENERATION_KEY, _token(), None)
+    except Exception:
+        # The pages re-check their stamp within RECHECK_SECONDS.
+        logger.exception("Could not start a new generation of public pages.")
+
+
+_readers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_cache_down = False
+
+
+def _as_token(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _reader(backend) -> Callable[[], int | None]:
+    """The cheapest read of the generation the cache backend allows.
+
+    Django's Redis backend builds a client and checks a connection out of its
+    pool on every call, which costs several times the round trip itself; here
+    each thread keeps one connection of its own and sends a bare GET.
+    """
+    read = _readers.get(backend)
+    if read is None:
+        if isinstance(backend, RedisCache):
+            pool = backend._cache.get_client(write=False).connection_pool
+            key = backend.make_and_validate_key(GENERATION_KEY)
+            local = threading.local()
+
+            def read():
+                connection = getattr(local, "connection", None)
+                if connection is None:
+                    connection = local.connection = pool.make_connection()
+                try:
+                    connection.send_command("GET", key)
+                    return _as_token(connection.read_response())
+                except Exception:
+                    # Never reuse a connection that may hold half a reply.
+                    connection.disconnect()
+                    raise
+        else:
+
+            def read():
+                return _as_token(backend.get(GENERATION_KEY))
+
+        _readers[backend] = read
+    return read
+
+
+def generation() -> int | None:
+    """The record's current generation: one cache read; None if the cache is down."""
+    global _cache_down
+    backend = caches["default"]
+    try:
+        token = _reader(backend)()
+        if token is None:
+            token = _token()
+            # add(): a token a writer set meanwhile wins over this one.
+            if not backend.add(GENERATION_KEY, token, None):
+                found = _as_token(backend.get(GENERATION_KEY))
+                if found is None:
+                    backend.set(GENERATION_KEY, token, None)
+                else:
+                    token = found
+    except Exception:
+        if not _cache_down:
+            logger.warning("Cache unavailable: public pages are rendered afresh.")
+        _cache_down = True
+        return None
+    _cache_down = False
+    return token
+
+
+class _Page:
+    __slots__ = ("status", "content", "headers", "etag", "stored")
+
+    def __init__(self, response: HttpResponse):
+        self.status = response.status_code
+        self.content = response.content
+        self.headers = dict(response.items())
+        self.etag = response.get("ETag")
+        self.stored = time.monotonic()
+
+    def response(self, request) -> HttpResponse:
+        if self.etag and request.META.get("HTTP_IF_NONE_MATCH") == self.etag:
+            response = HttpResponseNotModified()
+            for name in ("ETag", "Cache-Control", "Vary", "Content-Language"):
+                if name in self.headers:
+                    response[name] = self.headers[name]
+            return response
+        return HttpResponse(self.content, status=self.status, headers=self.headers)
+
+
+class PublicPageMiddleware:
+    """Answers anonymous GETs of public pages from memory while the record is unchanged.
+
+    Placed right after WhiteNoise: a hit costs one cache read (the generation)
+    and none of the work of the middleware below it. What the views below mark
+    as the same for every visitor (``cached_response``, which keys its shared
+    copy by the record's stamp) is kept with all its headers, by language and
+    full path, and dropped when the generation changes.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.pages: OrderedDict[tuple[str, str], _Page] = OrderedDict()
+        self.generation: int | None = None
+        self.lock = threading.Lock()
+
+    def __call__(self, request):
+        if request.method != "GET" or not cacheable(request):
+            return self.get_response(request)
+        token = generation()
+        if token is None:
+            return self.get_response(request)
+        key = (get_language_from_request(request), request.get_full_path())
+        with self.lock:
+            if token != self.generation:
+                self.pages.clear()
+                self.generation = token
+            page = self.pages.get(key)
+        if page is not None and time.monotonic() - page.stored < RECHECK_SECONDS:
+            return page.response(request)
+        response = self.get_response(request)
+        if self._keeps(response):
+            with self.lock:
+                # Stored under the token read before rendering, never a later one.
+                if token == self.generation:
+                    self.pages[key] = _Page(response)
+                    self.pages.move_to_end(key)
+                    while len(self.pages) > LOCAL_ENTRIES:
+                        self.pages.popitem(last=False)
+        return response
+
+    @staticmethod
+    def _keeps(response) -> bool:
+        return (
+            getattr(response, "public_page", False)
+            and response.status_code in (200, 204)
+            and not response.streaming
+            and not response.cookies
+            and "nonce-" not in response.get("Content-Security-Policy", "")
+        )
 
 
 def cached_response(
@@ -202,7 +377,7 @@ def cached_response(
         return render()
     fingerprint = hashlib.sha256(repr(stamp).encode()).hexdigest()[:20]
     language = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
-    key = f"public:{GENERATION}:{name}:{language}:{variant}:{fingerprint}"
+    key = f"public:{RELEASE}:{name}:{language}:{variant}:{fingerprint}"
     etag = f'"{hashlib.sha256(key.encode()).hexdigest()[:24]}"'
     if request.headers.get("If-None-Match") == etag:
         response = HttpResponseNotModified()
@@ -217,11 +392,15 @@ def cached_response(
                 rendered["Content-Type"],
                 {h: rendered[h] for h in ("Content-Disposition",) if h in rendered},
             )
-            cache.set(key, entry, TIMEOUT)
+            try:
+                cache.set(key, entry, TIMEOUT)
+            except Exception:
+                logger.warning("Cache unavailable: a public page is not shared.")
             _remember(key, entry)
         content, content_type, headers = entry
         response = HttpResponse(content, content_type=content_type, headers=headers)
     response["ETag"] = etag
     response["Cache-Control"] = "public, no-cache"
     patch_vary_headers(response, ("Accept-Language", "Cookie"))
+    response.public_page = True
     return response

@@ -7,6 +7,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
+from django.db.models.fields.json import KeyTextTransform
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from . import changes, charts, worldmap
@@ -41,9 +43,23 @@ def position_labels() -> dict[str, str]:
     return {value: str(label) for value, label in Position.choices}
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
+class StateRef:
+    """What a ballot page shows of a state: read as plain values, not a model."""
+
+    pk: int
+    iso3: str
+    iso2: str
+    name: str
+    regional_group: str
+
+    def get_regional_group_display(self) -> str:
+        return str(RegionalGroup(self.regional_group).label)
+
+
+@dataclass(slots=True)
 class StateRow:
-    state: MemberState
+    state: StateRef
     name: str
     position: str
     note: str
@@ -165,6 +181,18 @@ def live_summary(ballot: Ballot) -> Summary:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class CosponsorRow:
+    """A cosponsorship as a ballot page lists it."""
+
+    iso3: str
+    state_name: str
+    role_label: str
+    symbol: str
+    since: datetime.date
+    withdrawn_on: datetime.date | None
+
+
 @dataclass
 class BallotPage:
     ballot: Ballot
@@ -175,7 +203,7 @@ class BallotPage:
     changes: list[StateRow]
     dissents: list[StateRow]
     crosstabs: list[tuple[Ballot, Ballot, list[tuple[str, list[int]]]]]
-    cosponsorships: list[Cosponsorship]
+    cosponsorships: list[CosponsorRow]
     cosponsor_steps: list[tuple[datetime.date, int]]
     map_svg: str = ""
     cosponsor_chart: str = ""
@@ -202,17 +230,39 @@ class BallotPage:
         return [(rows[0], rows) for rows in groups.values()]
 
 
-def _positions(votes, ballot_id) -> dict[int, str]:
-    return {state: position for b, state, position in votes if b == ballot_id}
-
-
-def ballot_page(ballot: Ballot, *, language: str) -> BallotPage:
-    """Four queries: the series' ballots, their votes, cosponsors (and the ballot)."""
+def ballot_with_series(pk: int) -> tuple[Ballot, list[Ballot]]:
+    """A ballot and every ballot of its series, itself included, in one query."""
     series_ballots = list(
-        Ballot.objects.filter(document__series_id=ballot.document.series_id)
-        .select_related("document")
+        Ballot.objects.filter(document__series__documents__ballots__pk=pk)
+        .select_related("document__series")
         .order_by("date", "pk")
     )
+    for ballot in series_ballots:
+        if ballot.pk == int(pk):
+            return ballot, series_ballots
+    raise Http404
+
+
+def ballot_page(
+    ballot: Ballot,
+    *,
+    language: str,
+    figures: bool = True,
+    series_ballots: list[Ballot] | None = None,
+) -> BallotPage:
+    """Three queries: the series' ballots, their votes, cosponsors (and the ballot).
+
+    Votes come back as tuples with their state's columns: building hundreds of
+    model instances would cost more than the rest of the page. ``figures``
+    False leaves out the map and charts (for the CSV and JSON downloads);
+    ``series_ballots`` from ``ballot_with_series`` saves the first query.
+    """
+    if series_ballots is None:
+        series_ballots = list(
+            Ballot.objects.filter(document__series_id=ballot.document.series_id)
+            .select_related("document")
+            .order_by("date", "pk")
+        )
     beside = sorted(
         (
             b
@@ -227,47 +277,52 @@ def ballot_page(ballot: Ballot, *, language: str) -> BallotPage:
     wanted = {b.pk for b in beside} | {ballot.pk}
     if previous:
         wanted.add(previous.pk)
-    current = list(
-        Vote.objects.filter(ballot=ballot)
-        .select_related("state")
-        .only(
+    code = (language or "en").split("-")[0]
+    votes = (
+        Vote.objects.filter(ballot_id__in=wanted)
+        .order_by()
+        .values_list(
+            "ballot_id",
             "state_id",
             "position",
             "note",
             "state__iso3",
             "state__iso2",
             "state__name",
-            "state__names",
+            KeyTextTransform(code, "state__names"),
             "state__regional_group",
         )
-        .order_by()
     )
-    # Other ballots' positions: plain tuples, no model instances.
-    other_votes = list(
-        Vote.objects.filter(ballot_id__in=wanted - {ballot.pk})
-        .order_by()
-        .values_list("ballot_id", "state_id", "position")
+    current = []
+    by_ballot: dict[int, dict[int, str]] = defaultdict(dict)
+    for ballot_id, state_id, position, note, iso3, iso2, name, local, group in votes:
+        if ballot_id == ballot.pk:
+            state = StateRef(state_id, iso3, iso2, name, group)
+            current.append((state, local or name, position, note))
+        else:
+            by_ballot[ballot_id][state_id] = position
+    positions = {state.pk: position for state, _, position, _ in current}
+    summary = summarise(
+        ballot, [(state.regional_group, position) for state, _, position, _ in current]
     )
-    positions = {v.state_id: v.position for v in current}
-    summary = summarise(ballot, [(v.state.regional_group, v.position) for v in current])
     majorities = {g.code: g.majority for g in summary.groups}
-    before = _positions(other_votes, previous.pk) if previous else {}
+    before = by_ballot[previous.pk] if previous else {}
     others = [b for b in beside if b.pk != ballot.pk]
-    other_positions = [_positions(other_votes, b.pk) for b in others]
+    other_positions = [by_ballot[b.pk] for b in others]
 
     labels = position_labels()
     rows = [
         StateRow(
-            state=v.state,
+            state=state,
             labels=labels,
-            name=v.state.localised_name(language),
-            position=v.position,
-            note=v.note,
-            beside=[p.get(v.state_id) for p in other_positions],
-            before=before.get(v.state_id),
-            group_majority=majorities.get(v.state.regional_group),
+            name=name,
+            position=position,
+            note=note,
+            beside=[p.get(state.pk) for p in other_positions],
+            before=before.get(state.pk),
+            group_majority=majorities.get(state.regional_group),
         )
-        for v in current
+        for state, name, position, note in current
     ]
     rows.sort(key=lambda r: r.name)
     tally = summary.tally
@@ -291,21 +346,30 @@ def ballot_page(ballot: Ballot, *, language: str) -> BallotPage:
                 first,
                 second,
                 [
-                    (Position(p).label, [table[p][q] for q in Position.values])
+                    (labels[p], [table[p][q] for q in Position.values])
                     for p in Position.values
                 ],
             )
         )
 
-    cosponsorships = list(
-        Cosponsorship.objects.filter(
+    roles = dict(Cosponsorship.Role.choices)
+    cosponsorships = [
+        CosponsorRow(iso3, name, str(roles.get(role, role)), symbol, since, withdrawn)
+        for iso3, name, role, symbol, since, withdrawn in Cosponsorship.objects.filter(
             document__series_id=ballot.document.series_id,
             document__session=ballot.document.session,
             document__kind__in=DRAFT_KINDS,
         )
-        .select_related("state", "document")
         .order_by("since", "state__name")
-    )
+        .values_list(
+            "state__iso3",
+            "state__name",
+            "role",
+            "document__symbol",
+            "since",
+            "withdrawn_on",
+        )
+    ]
     page = BallotPage(
         ballot=ballot,
         summary=summary,
@@ -321,7 +385,7 @@ def ballot_page(ballot: Ballot, *, language: str) -> BallotPage:
         cosponsorships=cosponsorships,
         cosponsor_steps=cosponsor_steps(cosponsorships),
     )
-    if summary.has_record:
+    if figures and summary.has_record:
         page.map_svg = worldmap.render_map(
             positions={r.state.iso2: r.position for r in rows},
             labels={r.state.iso2: f"{r.name}: {labels[r.position]}" for r in rows},
@@ -333,7 +397,7 @@ def ballot_page(ballot: Ballot, *, language: str) -> BallotPage:
             )
             % {"summary": tally_sentence(tally)},
         )
-    if len(page.cosponsor_steps) > 1:
+    if figures and len(page.cosponsor_steps) > 1:
         page.cosponsor_chart = charts.step_line(
             page.cosponsor_steps,
             label=_("Number of cosponsors over time: %(steps)s")
@@ -354,7 +418,7 @@ def tally_sentence(tally: Tally) -> str:
 
 
 def cosponsor_steps(
-    cosponsorships: list[Cosponsorship],
+    cosponsorships: list[CosponsorRow] | list[Cosponsorship],
 ) -> list[tuple[datetime.date, int]]:
     """The count of current cosponsors after each day on which it changed."""
     deltas: dict[datetime.date, int] = defaultdict(int)

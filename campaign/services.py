@@ -12,7 +12,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from accounts.models import Membership, Organisation
 
-from . import registry, signals
+from . import pagecache, registry, signals
 from .annex import match_names
 from .imports import ContactRow, ImportReport, parse_contacts
 from .models import (
@@ -73,6 +73,8 @@ def load_registry() -> ImportReport:
             state.blocs.set(wanted)
         if not facts.is_observer:
             Mission.objects.get_or_create(state=state, city=Mission.City.NEW_YORK)
+    if report.created or report.updated:
+        pagecache.record_changed()
     return report
 
 
@@ -129,6 +131,7 @@ def refresh_ballot_outcome(*, ballot_id: int) -> str | None:
         Ballot.objects.filter(pk=ballot.pk).update(
             outcome=outcome, version=F("version") + 1
         )
+        pagecache.record_changed()
     return outcome
 
 
@@ -167,6 +170,7 @@ def _decided_outcome(ballot: Ballot) -> str:
 def _bump_version(ballot: Ballot) -> int:
     # F() so that two saves at once both count; the public pages cache on it.
     Ballot.objects.filter(pk=ballot.pk).update(version=F("version") + 1)
+    pagecache.record_changed()
     return Ballot.objects.values_list("version", flat=True).get(pk=ballot.pk)
 
 
@@ -226,6 +230,7 @@ def record_votes(*, ballot: Ballot, positions: Mapping[str, str], by) -> RecordR
         ballot.is_recorded = True
         ballot._history_user = by
         ballot.save(update_fields=["outcome", "is_recorded"])
+        pagecache.record_changed()
     report.tally = Vote.objects.for_ballot(ballot).tally()
     report.version = _bump_version(ballot) if report.touched else ballot.version
     if report.touched:
@@ -323,6 +328,8 @@ def add_cosponsors(
         signals.cosponsors_added.send(
             sender=Cosponsorship, document=document, states=report.added
         )
+    if rows:
+        pagecache.record_changed()
     return report
 
 
@@ -341,6 +348,7 @@ def withdraw_cosponsor(
     cosponsorship._history_user = by
     cosponsorship.save(update_fields=["withdrawn_on"])
     signals.cosponsor_withdrawn.send(sender=Cosponsorship, cosponsorship=cosponsorship)
+    pagecache.record_changed()
     return cosponsorship
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from . import signals
+from . import pagecache, signals
 from .imports import (
     BallotRows,
     ImportFailed,
@@ -375,19 +375,19 @@ def _apply(result: VotesImport, *, by, reason: str) -> None:
             **history,
         )
     states = {iso3: facts.pk for iso3, facts in StateFacts.registry().items()}
-    _create_votes(
-        [
-            (c.ballot.pk, states[iso3], position)
-            for c in result.ballots
-            for iso3, position in c.new_votes
-        ],
-        **history,
-    )
+    new_votes = [
+        (c.ballot.pk, states[iso3], position)
+        for c in result.ballots
+        for iso3, position in c.new_votes
+    ]
+    _create_votes(new_votes, **history)
     changed_votes = [vote for c in result.ballots for vote in c.changed_votes]
     if changed_votes:
         bulk_update_with_history(
             changed_votes, Vote, fields=["position"], batch_size=_CHUNK, **history
         )
+    if created or changed or new_votes or changed_votes:
+        pagecache.record_changed()
 
 
 def _create_votes(

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from functools import cache
+from html import escape
 
 from django.conf import settings
-from django.utils.html import escape
 
 SOURCE = settings.BASE_DIR / "static" / "img" / "world.svg"
 SHAPE = re.compile(r'<g id="(?P<code>[a-z]{2})">(?P<body>.*?)</g>')
@@ -37,8 +37,8 @@ def render_map(
     parts = [
         f'<svg class="world-map" viewBox="{viewbox}" role="img" '
         'aria-labelledby="map-title map-desc" focusable="false">'
-        f'<title id="map-title">{escape(title)}</title>'
-        f'<desc id="map-desc">{escape(description)}</desc>'
+        f'<title id="map-title">{escape(str(title))}</title>'
+        f'<desc id="map-desc">{escape(str(description))}</desc>'
     ]
     for code, body in shapes:
         upper = code.upper()

@@ -33,8 +33,10 @@ def _slug(ballot: Ballot) -> str:
 def ballot_csv(request, pk):
     @translation.override("en")
     def download():
-        ballot = _ballot(pk)
-        page = pages.ballot_page(ballot, language="en")
+        ballot, series_ballots = pages.ballot_with_series(pk)
+        page = pages.ballot_page(
+            ballot, language="en", figures=False, series_ballots=series_ballots
+        )
         others = [b for b in page.beside if b.pk != ballot.pk]
         header = [
             "iso3",
@@ -119,10 +121,11 @@ def ballot_document(ballot: Ballot, page: "pages.BallotPage") -> dict:
 def ballot_json(request, pk):
     @translation.override("en")
     def document():
-        ballot = _ballot(pk)
-        return JsonResponse(
-            ballot_document(ballot, pages.ballot_page(ballot, language="en"))
+        ballot, series_ballots = pages.ballot_with_series(pk)
+        page = pages.ballot_page(
+            ballot, language="en", figures=False, series_ballots=series_ballots
         )
+        return JsonResponse(ballot_document(ballot, page))
 
     return pagecache.cached_response(
         request,

@@ -69,7 +69,7 @@ def ballot_detail(request, pk):
     form = StateFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         # Bad filters: say so and show every state; such pages are not cached.
-        return _render_ballot(request, _ballot(pk), form, {})
+        return _render_ballot(request, pk, form, {})
     filters = form.cleaned_data if form.is_bound else {}
     stamp = pagecache.ballot_stamp(pk)
     return pagecache.cached_response(
@@ -78,13 +78,16 @@ def ballot_detail(request, pk):
         stamp=stamp,
         variant=f"{filters.get('group', '')}:{filters.get('position', '')}",
         render=lambda: _render_ballot(
-            request, _ballot(pk), form, filters, version=fingerprint(stamp)
+            request, pk, form, filters, version=fingerprint(stamp)
         ),
     )
 
 
-def _render_ballot(request, ballot, form, filters, version=""):
-    page = pages.ballot_page(ballot, language=get_language())
+def _render_ballot(request, pk, form, filters, version=""):
+    ballot, series_ballots = pages.ballot_with_series(pk)
+    page = pages.ballot_page(
+        ballot, language=get_language(), series_ballots=series_ballots
+    )
     rows = [
         r
         for r in page.rows
@@ -123,7 +126,10 @@ def ballot_live(request, pk):
     stamp = pagecache.ballot_stamp(pk)
     current = fingerprint(stamp) if stamp else ""
     if stamp and request.GET.get("v") == current:
-        return HttpResponse(status=204)
+        response = HttpResponse(status=204)
+        # The same answer for every visitor while the record is unchanged.
+        response.public_page = pagecache.cacheable(request)
+        return response
     # The page under the fragment (map, list) shows an earlier count.
     behind = request.GET.get("p", current) != current
 
