@@ -7,7 +7,7 @@ import re
 from typing import Annotated, Literal
 
 from django.db.models import Count, Q
-from ninja import NinjaAPI, Path, Query, Schema
+from ninja import Field, NinjaAPI, Path, Query, Schema
 from ninja.errors import HttpError
 
 from .models import (
@@ -19,6 +19,7 @@ from .models import (
     ResolutionSeries,
     Vote,
 )
+from .changes import against_group_majority, since_previous
 from .tallies import Tally
 
 api = NinjaAPI(
@@ -94,8 +95,28 @@ class VoteOut(Schema):
     vote: Literal["yes", "no", "abstain", "non_voting"]
 
 
+Word = Literal["yes", "no", "abstain", "non_voting"]
+
+
+class ChangeOut(Schema):
+    iso3: str
+    before: Word
+    after: Word
+
+
+class DissentOut(Schema):
+    iso3: str
+    vote: Word
+    group_majority: Word
+
+
 class BallotDetailOut(BallotOut):
     votes: list[VoteOut]
+    previous_ballot: int | None = Field(
+        None, description="The previous ballot of the same series, body and question."
+    )
+    changed_since_previous: list[ChangeOut]
+    against_group_majority: list[DissentOut]
 
 
 class CosponsorOut(Schema):
@@ -289,6 +310,24 @@ def ballot(request, ballot_id: Annotated[int, Path(ge=1, le=MAX_ID)]):
         for iso3, position in Vote.objects.filter(ballot=found)
         .order_by("state__iso3")
         .values_list("state__iso3", "position")
+    ]
+    previous, changes = since_previous(found)
+    out["previous_ballot"] = previous.pk if previous else None
+    out["changed_since_previous"] = [
+        {
+            "iso3": c.state.iso3,
+            "before": VOTE_WORDS[c.before],
+            "after": VOTE_WORDS[c.after],
+        }
+        for c in changes
+    ]
+    out["against_group_majority"] = [
+        {
+            "iso3": d.state.iso3,
+            "vote": VOTE_WORDS[d.position],
+            "group_majority": VOTE_WORDS[d.group_majority],
+        }
+        for d in against_group_majority(found)
     ]
     return out
 

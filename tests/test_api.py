@@ -266,3 +266,44 @@ def test_openapi_document_describes_every_endpoint(client):
     assert {"resolution", "draft", "series", "limit", "offset"} <= parameters
     ballot = document["components"]["schemas"]["BallotOut"]["properties"]
     assert {"id", "url", "tally", "reported_tally", "by_group"} <= set(ballot)
+
+
+@pytest.mark.parametrize("extra_states", [0, 150])
+def test_ballot_detail_lists_changes_since_last_year_and_dissent_from_the_group(
+    client, django_assert_max_num_queries, extra_states
+):
+    series = SeriesFactory(slug="yearly")
+    last = BallotFactory(
+        document=DocumentFactory(series=series, session=68),
+        date=datetime.date(2013, 11, 19),
+    )
+    this = BallotFactory(
+        document=DocumentFactory(series=series, session=69),
+        date=datetime.date(2014, 11, 18),
+    )
+    others = list(
+        MemberState.objects.members()
+        .exclude(iso3__in=["FRA", "DEU", "ITA", "CUB", "NGA"])
+        .values_list("iso3", flat=True)[:extra_states]
+    )
+    record(last, {"FRA": "Y", "DEU": "A", "CUB": "N", **dict.fromkeys(others, "Y")})
+    record(
+        this,
+        {
+            "FRA": "Y",
+            "DEU": "Y",
+            "ITA": "N",
+            "CUB": "N",
+            "NGA": "A",
+            **dict.fromkeys(others, "Y"),
+        },
+    )
+    with django_assert_max_num_queries(10):
+        body = client.get(f"/api/ballots/{this.pk}").json()
+    assert body["previous_ballot"] == last.pk
+    assert body["changed_since_previous"] == [
+        {"iso3": "DEU", "before": "abstain", "after": "yes"}
+    ]
+    dissent = {d["iso3"]: d for d in body["against_group_majority"]}
+    assert dissent["ITA"] == {"iso3": "ITA", "vote": "no", "group_majority": "yes"}
+    assert "FRA" not in dissent and "DEU" not in dissent
