@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 from ninja import Field, NinjaAPI, Path, Query, Schema
 from ninja.errors import HttpError
 
+from .changes import against_group_majority, since_previous
 from .models import (
     Ballot,
     Cosponsorship,
@@ -19,7 +20,6 @@ from .models import (
     ResolutionSeries,
     Vote,
 )
-from .changes import against_group_majority, since_previous
 from .tallies import Tally
 
 api = NinjaAPI(
