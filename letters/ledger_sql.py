@@ -1,4 +1,4 @@
-"""The few statements every send runs, as plain SQL: the ORM's build cost dominated."""
+"""The statements every send runs, as plain SQL: the ORM took longer to build them."""
 
 from __future__ import annotations
 

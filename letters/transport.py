@@ -43,7 +43,7 @@ _QUICK_FOLD = _QuickFold()
 
 
 class Email(EmailMultiAlternatives):
-    """A ledger message: written out byte for byte as Django would, only faster."""
+    """A ledger message: written out as Django writes it, only faster."""
 
     def message(self):
         message = super().message()
