@@ -314,6 +314,13 @@ EMAIL_SWEEP_GRACE_SECONDS = env.int("EMAIL_SWEEP_GRACE_SECONDS", default=60)
 EMAIL_SWEEP_BATCH = env.int("EMAIL_SWEEP_BATCH", default=500)
 # Messages per second across all workers, per provider; 0 means no limit.
 EMAIL_RATE_PER_SECOND = env.int("EMAIL_RATE_PER_SECOND", default=0)
+# One send task goes on to further due rows of its mailing, each claimed on its
+# own, until it has taken this many or this much time has passed: a quarter of
+# the time limit at most, so the last send still ends well inside it.
+EMAIL_BATCH_SIZE = env.int("EMAIL_BATCH_SIZE", default=50)
+EMAIL_BATCH_SECONDS = min(
+    env.float("EMAIL_BATCH_SECONDS", default=5.0), EMAIL_TASK_TIME_LIMIT / 4
+)
 CELERY_TASK_ROUTES = {"letters.tasks.send_delivery": {"queue": "email"}}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE["sweep-deliveries"] = {

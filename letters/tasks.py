@@ -41,9 +41,9 @@ def send_alert_digests() -> int:
     soft_time_limit=settings.EMAIL_TASK_TIME_LIMIT * 0.8,
     ignore_result=True,
 )
-def send_delivery(self, delivery_id: int) -> str:
-    """A hint to try one delivery; does nothing unless the row is claimable."""
-    return delivery.send_delivery(
+def send_delivery(self, delivery_id: int) -> int:
+    """A hint to try one delivery, then a bounded batch of its mailing's due rows."""
+    return delivery.send_deliveries(
         delivery_id=delivery_id, worker=self.request.hostname or ""
     )
 

@@ -1,20 +1,58 @@
-"""The mail connection each worker process keeps open, and what its errors mean."""
+"""The messages and the connection each worker process keeps open; what errors mean."""
 
 from __future__ import annotations
 
 import contextlib
 import smtplib
 import time
+import uuid
 from dataclasses import dataclass
+from email.policy import Compat32
 
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 
 # An idle SMTP connection is checked with NOOP before reuse after this long.
 IDLE_CHECK_SECONDS = 15.0
 
 _state: dict = {"key": None, "connection": None, "used": 0.0}
+
+
+class _QuickFold(Compat32):
+    """Django's policy, but a short one-line ASCII header is written as it is.
+
+    The standard policy folds every header through ``email.header.Header``, which
+    costs more than the rest of the message; for these headers it returns the
+    value unchanged, and anything longer or non-ASCII still goes that way.
+    """
+
+    def _fold(self, name, value, sanitize):
+        if (
+            isinstance(value, str)
+            and value.isascii()
+            and "\n" not in value
+            and "\r" not in value
+            and len(name) + 2 + len(value) <= (self.max_line_length or 78)
+        ):
+            return f"{name}: {value}{self.linesep}"
+        return super()._fold(name, value, sanitize)
+
+
+_QUICK_FOLD = _QuickFold()
+
+
+class Email(EmailMultiAlternatives):
+    """A ledger message: written out as Django writes it, only faster."""
+
+    def message(self):
+        message = super().message()
+        message.policy = _QUICK_FOLD
+        if message.is_multipart():
+            # Random, so no text written before it can hold it; left to the
+            # generator, it would compile a pattern per message to make sure.
+            message.set_boundary(f"=={uuid.uuid4().hex}==")
+        return message
 
 
 def _settings_key() -> tuple:
