@@ -79,6 +79,14 @@ def record_audit_event(
     )
 
 
+def record_staff_change(*, action: str, by: User | None, target=None, data=None):
+    """Log a change made by staff in the log of each organisation they act for."""
+    organisations = _organisations_of(by) if by is not None and by.pk else []
+    return record_audit_event(
+        action=action, actor=by, organisations=organisations, target=target, data=data
+    )
+
+
 def _organisations_of(user: User) -> list[Organisation]:
     return list(
         Organisation.objects.filter(

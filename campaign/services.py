@@ -174,6 +174,19 @@ def _bump_version(ballot: Ballot) -> int:
     return Ballot.objects.values_list("version", flat=True).get(pk=ballot.pk)
 
 
+def _audit(by, target, what: str, **data) -> None:
+    """The change in the audit log of the organisations ``by`` acts for."""
+    from accounts.models import AuditAction
+    from accounts.services import record_staff_change
+
+    record_staff_change(
+        action=AuditAction.RECORD_CHANGED,
+        by=by,
+        target=target,
+        data={"change": what, **data},
+    )
+
+
 @transaction.atomic
 def record_votes(*, ballot: Ballot, positions: Mapping[str, str], by) -> RecordReport:
     """Record positions (alpha-3 code to Y/N/A/X; "" clears one) on one ballot.
@@ -234,6 +247,13 @@ def record_votes(*, ballot: Ballot, positions: Mapping[str, str], by) -> RecordR
     report.tally = Vote.objects.for_ballot(ballot).tally()
     report.version = _bump_version(ballot) if report.touched else ballot.version
     if report.touched:
+        _audit(
+            by,
+            ballot,
+            "votes recorded",
+            changes=report.touched,
+            outcome=report.outcome,
+        )
         signals.votes_recorded.send(sender=Ballot, ballots=[ballot])
     if report.outcome != previous and report.outcome != Outcome.PENDING:
         signals.outcome_decided.send(sender=Ballot, ballots=[ballot])
@@ -257,6 +277,7 @@ def adopt_without_vote(*, ballot: Ballot, by) -> Ballot:
     ballot._history_user = by
     ballot.save(update_fields=["is_recorded", "outcome"])
     ballot.version = _bump_version(ballot)
+    _audit(by, ballot, "adopted without a vote")
     if previous != ballot.outcome:
         signals.outcome_decided.send(sender=Ballot, ballots=[ballot])
     return ballot
@@ -325,6 +346,13 @@ def add_cosponsors(
         )
     bulk_create_with_history(rows, Cosponsorship, default_user=by)
     if report.added:
+        _audit(
+            by,
+            document,
+            "cosponsors added",
+            states=[state.iso3 for state in report.added],
+            since=since.isoformat(),
+        )
         signals.cosponsors_added.send(
             sender=Cosponsorship, document=document, states=report.added
         )
@@ -347,6 +375,7 @@ def withdraw_cosponsor(
     cosponsorship.withdrawn_on = on
     cosponsorship._history_user = by
     cosponsorship.save(update_fields=["withdrawn_on"])
+    _audit(by, cosponsorship, "cosponsor withdrew", on=on.isoformat())
     signals.cosponsor_withdrawn.send(sender=Cosponsorship, cosponsorship=cosponsorship)
     pagecache.record_changed()
     return cosponsorship
@@ -406,6 +435,7 @@ def set_stance(
         setattr(stance, key, value)
     stance._history_user = by
     stance.save()
+    _audit(by, stance, "stance saved", position=position)
     if moved:
         signals.stance_changed.send(sender=Stance, stance=stance)
     return stance

@@ -152,12 +152,32 @@ def import_votes(
             result = plan_votes_import(data=data, lock=True)
             _apply(result, by=by, reason=f"Imported from {source or 'a vote file'}")
             _announce(result)
+            _audit(result, by=by, source=source)
     except IntegrityError as exc:
         raise ImportFailed(
             [RowError(0, "the record changed while importing; import again")]
         ) from exc
     result.committed = True
     return result
+
+
+def _audit(result: VotesImport, *, by, source: str) -> None:
+    """The import in the audit log of the organisations ``by`` acts for."""
+    changed = [c for c in result.ballots if c.new or c.changed or c.is_new]
+    if not changed:
+        return
+    from accounts.models import AuditAction
+    from accounts.services import record_staff_change
+
+    record_staff_change(
+        action=AuditAction.RECORD_CHANGED,
+        by=by,
+        data={
+            "change": "votes imported",
+            "source": source,
+            "ballots": [c.ballot.pk for c in changed],
+        },
+    )
 
 
 def _announce(result: VotesImport) -> None:

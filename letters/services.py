@@ -16,7 +16,8 @@ from django.utils import formats, timezone, translation
 from django.utils.crypto import get_random_string
 from django.utils.text import slugify
 
-from accounts.models import Membership, Organisation, Role
+from accounts.models import AuditAction, Membership, Organisation, Role
+from accounts.services import record_audit_event
 from campaign.models import (
     Ballot,
     Body,
@@ -296,11 +297,19 @@ def sign_off(
         )
     if expected_hash is not None and expected_hash != version.text_hash:
         raise LetterError("The text changed while you were reading it; read it again.")
-    signoff, _ = SignOff.objects.get_or_create(
+    signoff, created = SignOff.objects.get_or_create(
         version=version,
         organisation=organisation,
         defaults={"signatory": by, "text_hash": version.text_hash},
     )
+    if created:
+        record_audit_event(
+            action=AuditAction.SIGN_OFF,
+            actor=by,
+            organisation=organisation,
+            target=version,
+            data={"text_hash": version.text_hash, "language": version.language},
+        )
     return signoff
 
 

@@ -344,3 +344,16 @@ def test_the_lead_is_the_first_cosigner_and_accepted(letter, coalition):
     assert first.organisation == coalition.lead
     assert first.status == CoSigner.Status.ACCEPTED
     assert Participation.objects.filter(organisation=coalition.partner).exists()
+
+
+def test_a_sign_off_is_in_the_signing_organisation_audit_log(letter, coalition):
+    from accounts.models import AuditAction, AuditEvent
+
+    version = letter.latest_version()
+    services.sign_off(
+        version=version, organisation=coalition.partner, by=coalition.partner_signatory
+    )
+    event = AuditEvent.objects.get(action=AuditAction.SIGN_OFF)
+    assert event.organisation == coalition.partner
+    assert event.actor == coalition.partner_signatory
+    assert event.data["text_hash"] == version.text_hash
