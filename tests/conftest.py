@@ -2,6 +2,7 @@
 
 import os
 import socket
+from contextlib import contextmanager
 from urllib.parse import urlparse
 
 import pytest
@@ -124,9 +125,9 @@ def smtp_server(settings):
     controller.stop()
 
 
-@pytest.fixture
-def email_worker(redis_url):
-    """A real Celery worker on Redis consuming both queues, as the Procfile's."""
+@contextmanager
+def _worker_thread():
+    """A real Celery worker in a thread, consuming both queues as the Procfile's."""
     from celery.contrib.testing.worker import start_worker
     from django.db import connection
 
@@ -145,4 +146,21 @@ def email_worker(redis_url):
         loglevel="WARNING",
         queues=["celery", "email"],  # as the Procfile; the choice sticks to the app
     ):
+        yield
+
+
+@pytest.fixture
+def worker(request):
+    """A real worker on the configured broker: Redis when REDIS_URL is set (CI),
+    else kombu's in-process transport, which still exercises the worker."""
+    if settings.REDIS_URL:
+        request.getfixturevalue("redis_url")
+    with _worker_thread():
+        yield
+
+
+@pytest.fixture
+def email_worker(redis_url):
+    """A real worker on Redis, as production sends mail."""
+    with _worker_thread():
         yield

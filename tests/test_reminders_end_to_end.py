@@ -3,13 +3,10 @@
 import time
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.conf import settings
-from django.db import connection
 
 from accounts.models import Role
 from campaign import services
-from campaign.celery import app
 from campaign.models import Outcome
 from letters import alerts, delivery, schedule, subscriptions, tasks
 from letters.ledger import Delivery, DeliveryStatus, Mailing
@@ -22,37 +19,9 @@ from .factories import (
     ReminderRuleFactory,
     SubscriptionFactory,
 )
+from .mail_helpers import wait_for
 
 pytestmark = [pytest.mark.real_worker, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def worker(request):
-    if settings.REDIS_URL:
-        request.getfixturevalue("redis_url")
-    if connection.vendor == "sqlite":
-        # The shared in-memory test database is locked per table; this thread
-        # only reads while the worker thread writes.
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA read_uncommitted = 1")
-    app.control.purge()
-    with start_worker(
-        app,
-        pool="solo",
-        perform_ping_check=False,
-        loglevel="WARNING",
-        queues=["celery", "email"],  # as the Procfile
-    ):
-        yield
-
-
-def wait_for(predicate, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_a_due_result_reminder_reaches_a_subscriber_once_over_smtp(smtp_server, worker):

@@ -1,9 +1,6 @@
 """A real Celery worker, on the configured broker (Redis in CI), doing real work."""
 
-import time
-
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 
 from campaign.celery import app
@@ -11,30 +8,9 @@ from campaign.models import Ballot, MemberState, Vote
 from campaign.tasks import refresh_ballot_outcome
 
 from .factories import BallotFactory
+from .mail_helpers import wait_for
 
 pytestmark = [pytest.mark.real_worker, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def worker(request):
-    """A worker thread consuming the configured broker.
-
-    In CI the broker is the machine's Redis; on a newcomer's machine without
-    Redis it is kombu's in-process transport, which still exercises the worker.
-    """
-    if settings.REDIS_URL:
-        request.getfixturevalue("redis_url")
-    with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
-        yield
-
-
-def wait_for(predicate, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_a_queued_task_runs_in_a_real_worker_and_changes_the_database(worker):

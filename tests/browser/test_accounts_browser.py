@@ -1,22 +1,19 @@
 """In Chromium: an admin invites a drafter, who joins and sees only what is shared."""
 
 import os
-import time
 from pathlib import Path
 
 import pytest
-from celery.contrib.testing.worker import start_worker
-from django.conf import settings
 from django.core import mail
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Note, Role
-from campaign.celery import app
 from campaign.models import MemberState, Participation, Stance
 from letters.services import create_letter
 
 from ..factories import CampaignFactory, MembershipFactory, OrganisationFactory
+from ..mail_helpers import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,30 +40,6 @@ def browser(monkeypatch):
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield chromium
         chromium.close()
-
-
-@pytest.fixture
-def worker(request):
-    """A real Celery worker: the invitation email goes through the broker."""
-    if settings.REDIS_URL:
-        request.getfixturevalue("redis_url")
-    with start_worker(
-        app,
-        pool="solo",
-        perform_ping_check=False,
-        loglevel="WARNING",
-        queues=["celery", "email"],  # as the Procfile: mail leaves by the ledger
-    ):
-        yield
-
-
-def wait_for(predicate, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_invited_drafter_sees_partner_shared_letter_not_partner_private_notes(
