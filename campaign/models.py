@@ -468,6 +468,19 @@ class Cosponsorship(models.Model):
         return f"{self.state} on {self.document} since {self.since}"
 
 
+class CampaignQuerySet(models.QuerySet):
+    def joined_by(self, user):
+        """Campaigns whose coalition the user belongs to (all, for a superuser)."""
+        campaigns = self.select_related("series", "lead")
+        if user.is_superuser:
+            return campaigns
+        return campaigns.filter(
+            participations__organisation__memberships__user=user,
+            participations__organisation__memberships__is_active=True,
+            participations__status=Participation.Status.ACCEPTED,
+        ).distinct()
+
+
 class Campaign(models.Model):
     """A coalition of organisations working on one resolution series in one session."""
 
@@ -487,6 +500,8 @@ class Campaign(models.Model):
     )
     time_zone = models.CharField(max_length=64, default=settings.UN_TIME_ZONE)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CampaignQuerySet.as_manager()
 
     class Meta:
         ordering = ["-session", "title"]

@@ -35,18 +35,6 @@ def _is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def campaigns_for(user):
-    """Campaigns whose coalition the user belongs to (all, for a superuser)."""
-    qs = Campaign.objects.select_related("series", "lead")
-    if user.is_superuser:
-        return qs
-    return qs.filter(
-        participations__organisation__memberships__user=user,
-        participations__organisation__memberships__is_active=True,
-        participations__status=Participation.Status.ACCEPTED,
-    ).distinct()
-
-
 _CAMPAIGN = load(Campaign.objects.select_related("series", "lead"), slug="slug")
 
 
@@ -55,7 +43,7 @@ def dashboard_index(request):
     return render(
         request,
         "campaign/staff/dashboard_index.html",
-        {"campaigns": campaigns_for(request.user)},
+        {"campaigns": Campaign.objects.joined_by(request.user)},
     )
 
 
