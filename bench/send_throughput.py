@@ -75,8 +75,8 @@ def run(stack: Stack, args) -> int:
         pass
 
     started = time.perf_counter()
+    # Resuming publishes the hints, as it does for staff.
     delivery.set_mailing_status(mailing=mailing, status=Mailing.Status.RUNNING)
-    delivery.publish([row.pk for row in rows])
     pending = Delivery.objects.filter(mailing=mailing).pending()
     while pending.exists():
         time.sleep(0.02)

@@ -298,3 +298,23 @@ def test_a_batch_over_real_smtp_sends_every_row_once_over_one_connection(setting
     )
     assert len({peer for peer, _ in peers.seen}) == 1
     assert {row.status for row in rows(mailing)} == {S.SENT}
+
+
+def test_launching_publishes_one_hint_per_batch_and_the_hints_reach_every_row(
+    settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BATCH_SIZE = 10
+    hinted = []
+    monkeypatch.setattr(
+        tasks.send_delivery,
+        "apply_async",
+        lambda args, **kwargs: hinted.append(args[0]),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        mailing = launch(25)
+    ids = [row.pk for row in rows(mailing)]
+    assert hinted == [ids[0], ids[10], ids[20]]
+    for pk in hinted:
+        tasks.send_delivery.run(pk)
+    assert {row.status for row in rows(mailing)} == {S.SENT}
+    assert sorted(sent_to()) == sorted(row.to_email for row in rows(mailing))
