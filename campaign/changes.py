@@ -6,12 +6,12 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .models import Ballot, MemberState, Position, Vote
+from .models import POSITION_LETTERS, Ballot, MemberState, Position, Vote
 
 # A regional group "has a majority" when more than half of its members who
 # voted yes, no or abstained chose the same position; non-voting members are
 # not counted, as the General Assembly does not count them.
-CAST = (Position.YES, Position.NO, Position.ABSTAIN)
+CAST = (Position.YES.value, Position.NO.value, Position.ABSTAIN.value)
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def crosstab(
     first: Mapping[int, str], second: Mapping[int, str]
 ) -> dict[str, dict[str, int]]:
     """How states that took each position on ``first`` then voted on ``second``."""
-    table = {p: dict.fromkeys(Position.values, 0) for p in Position.values}
+    table = {p: dict.fromkeys(POSITION_LETTERS, 0) for p in POSITION_LETTERS}
     for state_id, position in first.items():
         if state_id in second:
             table[position][second[state_id]] += 1

@@ -252,6 +252,11 @@ class Position(models.TextChoices):
     NON_VOTING = "X", _("Non-voting")
 
 
+# The letters in order, as plain strings: ``Position.values`` rebuilds its list
+# (labels included) on every call, which a page listing 193 states feels.
+POSITION_LETTERS: tuple[str, ...] = tuple(p.value for p in Position)
+
+
 class BallotQuerySet(models.QuerySet):
     def recorded(self):
         return self.filter(is_recorded=True)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from . import changes, charts, worldmap
 from .models import (
+    POSITION_LETTERS,
     Ballot,
     Cosponsorship,
     Document,
@@ -31,7 +32,12 @@ QUESTION_ORDER = {
     Ballot.Question.PARAGRAPH: 1,
     Ballot.Question.DRAFT: 2,
 }
-DRAFT_KINDS = (Document.Kind.DRAFT, Document.Kind.REVISION, Document.Kind.RESOLUTION)
+# Plain strings: the database driver looks up how to send an enum member on
+# every query, and that costs more than the query's other parameters together.
+DRAFT_KINDS = tuple(
+    str(kind.value)
+    for kind in (Document.Kind.DRAFT, Document.Kind.REVISION, Document.Kind.RESOLUTION)
+)
 
 
 def ballot_label(ballot: Ballot) -> str:
@@ -346,8 +352,8 @@ def ballot_page(
                 first,
                 second,
                 [
-                    (labels[p], [table[p][q] for q in Position.values])
-                    for p in Position.values
+                    (labels[p], [table[p][q] for q in POSITION_LETTERS])
+                    for p in POSITION_LETTERS
                 ],
             )
         )

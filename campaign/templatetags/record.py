@@ -1,9 +1,10 @@
 """Template filters for the UN record."""
 
 from django import template
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
-from campaign import markup
+from campaign import ballot_html, markup
 
 register = template.Library()
 
@@ -19,3 +20,16 @@ register.filter("crosstab_rows", markup.crosstab_rows)
 register.filter("filter_fields", markup.filter_fields)
 register.filter("cosponsor_rows", markup.cosponsor_rows)
 register.filter("group_table", markup.group_table)
+
+
+@register.simple_tag
+def tally_block(ballot, summary):
+    """A ballot's four totals and the reported ones, as on its page."""
+    return mark_safe(  # noqa: S308 - ballot_html escapes every value
+        ballot_html.tally_html(
+            ballot=ballot,
+            tally=summary.tally,
+            reported=summary.reported,
+            differences=summary.differences,
+        )
+    )

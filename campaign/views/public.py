@@ -8,7 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import get_language
 
-from campaign import markup, pagecache, pages
+from campaign import ballot_html, pagecache, pages, shell
 from campaign.forms import StateFilterForm
 from campaign.models import Ballot, MemberState, Outcome, ResolutionSeries
 
@@ -88,31 +88,40 @@ def _render_ballot(request, pk, form, filters, version=""):
     page = pages.ballot_page(
         ballot, language=get_language(), series_ballots=series_ballots
     )
+    group, position = filters.get("group"), filters.get("position")
     rows = [
         r
         for r in page.rows
-        if r.state.regional_group == (filters.get("group") or r.state.regional_group)
-        and r.position == (filters.get("position") or r.position)
+        if (not group or r.state.regional_group == group)
+        and (not position or r.position == position)
     ]
-    return render(
+    series = ballot.document.series
+    live = is_live(ballot)
+    return shell.render_slots(
         request,
         "campaign/ballot_detail.html",
         {
-            "ballot": ballot,
-            "series": ballot.document.series,
-            "page": page,
-            "summary": page.summary,
-            "rows": rows,
-            "rows_html": markup.state_rows(rows, with_previous=bool(page.previous)),
-            "changes_html": markup.moves(page.changes_by_move),
-            "dissents_html": markup.dissents(page.dissents_by_group),
-            "filtered": bool(filters.get("group") or filters.get("position")),
-            "form": form,
-            "live": is_live(ballot),
-            "version": version,
-            "shown": version,
-            "poll_seconds": POLL_SECONDS,
-            "site_url": settings.SITE_URL,
+            "title": ballot_html.title(ballot),
+            "head": ballot_html.head(
+                ballot=ballot,
+                series=series,
+                summary=page.summary,
+                live=live,
+                site_url=settings.SITE_URL,
+            ),
+            "content": ballot_html.content(
+                ballot=ballot,
+                series=series,
+                page=page,
+                rows=rows,
+                form=form,
+                filtered=bool(group or position),
+                live=live,
+                version=version,
+                poll_seconds=POLL_SECONDS,
+                site_url=settings.SITE_URL,
+            ),
+            "scripts": ballot_html.scripts(live=live),
         },
     )
 
@@ -135,19 +144,17 @@ def ballot_live(request, pk):
 
     def fragment():
         ballot = _ballot(pk)
-        return render(
-            request,
-            "campaign/includes/_ballot_summary.html",
-            {
-                "ballot": ballot,
-                "summary": pages.live_summary(ballot),
-                "live": is_live(ballot),
+        return HttpResponse(
+            ballot_html.summary_html(
+                ballot=ballot,
+                summary=pages.live_summary(ballot),
+                live=is_live(ballot),
+                shown=current,
                 # Once behind, always behind until the visitor reloads.
-                "version": "behind" if behind else current,
-                "shown": current,
-                "behind": behind,
-                "poll_seconds": POLL_SECONDS,
-            },
+                version="behind" if behind else current,
+                poll_seconds=POLL_SECONDS,
+                behind=behind,
+            )
         )
 
     return pagecache.cached_response(
