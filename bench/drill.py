@@ -37,7 +37,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from bench.drill_staff import StaffSession, Step
-from bench.harness import HTML, ROOT, SUBJECT, TEXT, Stack
+from bench.harness import ROOT, Stack
 
 VAR = ROOT / "var" / "drill"
 VISIBLE_LIMIT = 5.0
@@ -285,29 +285,57 @@ def annex_text(states, positions, *, title: str) -> str:
 
 
 def launch_drill_appeal(plan: Plan):
-    """The appeal to every member's mission, 3 contacts each.
+    """The appeal to every member's New York mission, 3 contacts each.
 
-    Written straight through the ledger's launch service; once appeals exist
-    (letters/appeals.py) this calls ``launch_appeal(appeal=..., by=...)`` instead.
+    The way staff send one: a letter drafted by the lead organisation, its
+    version marked ready and signed off, an appeal targeting every member, and
+    ``launch_appeal`` through the sign-off gate.
     """
-    from accounts.models import User
-    from campaign.models import Campaign, MissionContact
-    from letters import delivery
-    from letters.ledger import Mailing
+    from accounts.models import Organisation, User
+    from campaign.demo import demo_email
+    from campaign.models import Campaign
+    from letters import appeal_services, services
+    from letters.targeting import Criteria
 
-    contacts = MissionContact.objects.filter(
-        pk__in=plan.appeal_contacts
-    ).select_related("mission__state")
-    return delivery.launch_mailing(
-        name="Vote-day appeal (drill)",
-        kind=Mailing.Kind.APPEAL,
-        campaign=Campaign.objects.get(pk=plan.campaign_id),
+    campaign = Campaign.objects.get(pk=plan.campaign_id)
+    lead = Organisation.objects.get(short_name="AI")
+    letter = services.create_letter(
+        campaign=campaign,
+        lead=lead,
+        title="Vote-day appeal (drill)",
+        subject="Exercise (fictional): vote yes today — {{ state }}",
+        body_source=DRILL_LETTER,
         by=User.objects.get(email=plan.drafter),
-        recipients=[delivery.Recipient.for_contact(c) for c in contacts],
-        subject_template=SUBJECT,
-        text_template=TEXT,
-        html_template=HTML,
     )
+    version = services.set_version_status(
+        version=letter.latest_version(), status="ready"
+    )
+    services.sign_off(
+        version=version,
+        organisation=lead,
+        by=User.objects.get(email=demo_email("AI", "signatory")),
+    )
+    sender = User.objects.get(email=demo_email("AI", "sender"))
+    appeal = appeal_services.create_appeal(
+        campaign=campaign,
+        letter=letter,
+        name="Vote-day appeal (drill)",
+        criteria=Criteria(),
+        by=sender,
+    )
+    appeal = appeal_services.launch_appeal(appeal=appeal, by=sender)
+    return appeal.mailing
+
+
+DRILL_LETTER = """Excellency,
+
+Today the General Assembly votes on the draft resolution of this fictional
+exercise. We urge {{ state }} to vote yes, and to vote no on any amendment that
+would remove its accountability paragraphs.
+
+With respect,
+The coalition (drill)
+"""
 
 
 # What the SMTP server received

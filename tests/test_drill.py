@@ -53,3 +53,32 @@ def test_sink_log_counts_messages_per_address_and_refusals(tmp_path):
     sink.read()
     assert sink.received({"a@example.org", "b@example.org", "c@example.org"}) == 2
     assert sink.refused == 1
+
+
+def test_the_drills_appeal_goes_through_the_sign_off_gate_to_3_contacts_a_mission(
+    settings, monkeypatch
+):
+    from types import SimpleNamespace
+
+    from django.core.management import call_command
+
+    from bench.drill import launch_drill_appeal, mission_contacts
+    from campaign.demo import EXERCISE_SERIES, demo_email
+    from campaign.models import Campaign
+    from letters import tasks
+    from letters.models import Appeal
+
+    monkeypatch.setattr(tasks.send_delivery, "apply_async", lambda *a, **k: None)
+    call_command("load_demo")
+    contacts = mission_contacts()
+    plan = SimpleNamespace(
+        campaign_id=Campaign.objects.get(slug=EXERCISE_SERIES).pk,
+        drafter=demo_email("AI", "drafter"),
+    )
+    mailing = launch_drill_appeal(plan)
+    appeal = Appeal.objects.get(mailing=mailing)
+    assert appeal.status == Appeal.Status.SENDING
+    assert appeal.versions  # the signed-off version it sends, recorded
+    deliveries = mailing.deliveries.all()
+    assert {d.contact_id for d in deliveries} == {c.pk for c in contacts}
+    assert deliveries.count() == 3 * 193

@@ -422,3 +422,28 @@ def test_language_switcher_posts_without_a_per_visitor_token(client):
     assert response.status_code == 302
     assert strict.cookies["django_language"].value == "fr"
     assert 'action="/i18n/setlang/"' in client.get("/").content.decode()
+
+
+def test_the_ballot_page_frame_is_each_visitors_own(client, sign_in):
+    """Visitors without a session share a prebuilt frame; staff get theirs."""
+    from .factories import UserFactory
+
+    first, second = BallotFactory(), BallotFactory()
+    record(first, {"DEU": "Y"})
+    record(second, {"FRA": "N"})
+    for ballot in (first, second):
+        page = client.get(ballot.get_absolute_url()).content.decode()
+        # The language switcher returns to this page, not the first one built.
+        assert f'name="next" value="{ballot.get_absolute_url()}"' in page
+        assert "Staff sign-in" in page and "Sign out" not in page
+    assert "Germany" in client.get(first.get_absolute_url()).content.decode()
+    assert 'lang="fr"' in client.get(
+        first.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
+
+    staff = UserFactory(email="drafter@example.org")
+    sign_in(client, staff)
+    page = client.get(second.get_absolute_url()).content.decode()
+    assert "drafter@example.org" in page and "Sign out" in page
+    assert "Staff sign-in" not in page
+    assert "France" in page and f'value="{second.get_absolute_url()}"' in page
