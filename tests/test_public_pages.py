@@ -437,9 +437,12 @@ def test_the_ballot_page_frame_is_each_visitors_own(client, sign_in):
         assert f'name="next" value="{ballot.get_absolute_url()}"' in page
         assert "Staff sign-in" in page and "Sign out" not in page
     assert "Germany" in client.get(first.get_absolute_url()).content.decode()
-    assert 'lang="fr"' in client.get(
-        first.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="fr"
-    ).content.decode()
+    assert (
+        'lang="fr"'
+        in client.get(
+            first.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="fr"
+        ).content.decode()
+    )
 
     staff = UserFactory(email="drafter@example.org")
     sign_in(client, staff)
