@@ -13,12 +13,12 @@ from functools import cache, lru_cache
 
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from . import markup
 from .markup import escape
+from .models import Ballot, Body, Outcome
 
 DASH = "–"
 
@@ -27,8 +27,19 @@ def label(ballot) -> str:
     return ballot.subject or ballot.document.symbol
 
 
-def _date(value) -> str:
-    return formats.date_format(value)
+_date = markup.date
+
+
+def _outcome(ballot) -> str:
+    return markup.choice(Outcome, ballot.outcome)
+
+
+def _body(ballot) -> str:
+    return markup.choice(Body, ballot.body)
+
+
+def _question(ballot) -> str:
+    return markup.choice(Ballot.Question, ballot.question)
 
 
 def _or_dash(value) -> str:
@@ -102,9 +113,9 @@ def outcome_line(ballot, summary) -> str:
     meeting = f", {escape(ballot.meeting)}" if ballot.meeting else ""
     return (
         f'<p class="outcome outcome-{escape(ballot.outcome)}">'
-        f'<strong class="outcome-word">{escape(ballot.get_outcome_display())}</strong>'
+        f'<strong class="outcome-word">{_outcome(ballot)}</strong>'
         f"{totals} "
-        f'<span class="outcome-where">{escape(ballot.get_body_display())}, '
+        f'<span class="outcome-where">{_body(ballot)}, '
         f"{_date(ballot.date)}{meeting}</span></p>"
     )
 
@@ -243,26 +254,26 @@ def _urls(pk: int, slug: str) -> dict[str, str]:
 
 
 def title(ballot) -> str:
-    return f"{escape(label(ballot))} — {escape(ballot.get_outcome_display())}"
+    return f"{escape(label(ballot))} — {_outcome(ballot)}"
 
 
 def head(*, ballot, series, summary, live: bool, site_url: str) -> str:
     """Description, Open Graph, canonical and alternate links."""
     headline = summary.headline_tally
-    result = ballot.get_outcome_display()
+    result = _outcome(ballot)
     if headline:
-        result = f"{result}: {headline_totals(headline)}"
-    where = f"{ballot.get_body_display()}, {_date(ballot.date)}"
-    fictional = f" ({_('fictional exercise')})" if series.is_fictional else ""
+        result = f"{result}: {escape(headline_totals(headline))}"
+    where = f"{_body(ballot)}, {_date(ballot.date)}"
+    fictional = f" ({escape(_('fictional exercise'))})" if series.is_fictional else ""
     url = f"{site_url}{ballot.get_absolute_url()}"
     links = _urls(ballot.pk, series.slug)
-    description = escape(f"{result} — {where}{fictional}")
+    description = f"{result} — {where}{fictional}"
     out = [
         f'<meta name="description" content="{description}">',
         '<meta property="og:type" content="website">',
         f'<meta property="og:site_name" content="{escape(_("UN Vote Campaigns"))}">',
-        f'<meta property="og:title" content="{escape(label(ballot) + fictional)}">',
-        f'<meta property="og:description" content="{escape(f"{result} — {where}")}">',
+        f'<meta property="og:title" content="{escape(label(ballot))}{fictional}">',
+        f'<meta property="og:description" content="{result} — {where}">',
         f'<meta property="og:url" content="{escape(url)}">',
         '<meta name="twitter:card" content="summary">',
         f'<link rel="canonical" href="{escape(url)}">',
@@ -379,10 +390,7 @@ def content(
 def _beside(ballot, page) -> str:
     items = []
     for other in page.beside:
-        what = (
-            f"{escape(other.get_question_display())}, "
-            f"{escape(other.get_outcome_display())}"
-        )
+        what = f"{_question(other)}, {_outcome(other)}"
         if other.pk == ballot.pk:
             items.append(
                 '<li class="list-group-item active-ballot">'
@@ -484,7 +492,7 @@ def _states(ballot, page, rows, form, filtered: bool) -> str:
     for other in page.beside:
         if other.pk != ballot.pk:
             columns.append(
-                f'<th scope="col">{escape(other.get_question_display())} '
+                f'<th scope="col">{_question(other)} '
                 f'<span class="small fw-normal">({escape(other.document.symbol)})'
                 "</span></th>"
             )

@@ -7,11 +7,14 @@
 from __future__ import annotations
 
 import html
-from functools import cache
+from functools import cache, lru_cache
 
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import formats
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 
@@ -21,6 +24,36 @@ def escape(value) -> str:
     That wrapper costs more than the escaping on a page of a thousand values.
     """
     return html.escape(str(value))
+
+
+@lru_cache(maxsize=4096)
+def _date(value, language: str) -> str:
+    return escape(formats.date_format(value))
+
+
+def date(value) -> str:
+    """A date as Django's templates write it in the active language."""
+    return _date(value, get_language())
+
+
+@lru_cache(maxsize=1024)
+def _choice(choices, value: str, language: str) -> str:
+    return escape(dict(choices.choices).get(value, value))
+
+
+def choice(choices, value: str) -> str:
+    """The escaped label of ``value`` among ``choices`` in the active language.
+
+    ``get_FOO_display`` hashes the field's choices on every call: a page names
+    a dozen outcomes, bodies and questions.
+    """
+    return _choice(choices, value, get_language())
+
+
+@receiver(setting_changed)
+def _forget_formats(**kwargs) -> None:
+    _date.cache_clear()
+    _choice.cache_clear()
 
 
 def badge(letter: str | None, label: str) -> str:
@@ -39,8 +72,13 @@ def _state_url(iso3: str) -> str:
     return f"{_state_url_prefix()}{iso3.lower()}/"
 
 
+def state_link(iso3: str, name: str) -> str:
+    """A link to a state's page, its name escaped."""
+    return f'<a href="{_state_url(iso3)}">{escape(name)}</a>'
+
+
 def _link(row) -> str:
-    return f'<a href="{_state_url(row.state.iso3)}">{escape(row.name)}</a>'
+    return row.state.link or state_link(row.state.iso3, row.name)
 
 
 def state_rows(rows, *, with_previous: bool) -> SafeString:
@@ -52,11 +90,12 @@ def state_rows(rows, *, with_previous: bool) -> SafeString:
     # Each badge once per page, not once per row.
     badges = {letter: badge(letter, label) for letter, label in labels.items()}
     badges[None] = ""
+    cells = {letter: f"<td>{html}</td>" for letter, html in badges.items()}
     groups: dict[str, str] = {}
     out = []
     for row in rows:
         state = row.state
-        group = groups.get(state.regional_group)
+        group = state.group_html or groups.get(state.regional_group)
         if group is None:
             group = groups[state.regional_group] = escape(
                 state.get_regional_group_display()
@@ -68,7 +107,7 @@ def state_rows(rows, *, with_previous: bool) -> SafeString:
             cell += (
                 f' <span class="small text-body-secondary">({escape(row.note)})</span>'
             )
-        beside = "".join([f"<td>{badges[letter]}</td>" for letter in row.beside])
+        beside = "".join([cells[letter] for letter in row.beside])
         previous = ""
         if with_previous:
             previous = badges[row.before]
@@ -76,8 +115,7 @@ def state_rows(rows, *, with_previous: bool) -> SafeString:
                 previous += changed
             previous = f"<td>{previous}</td>"
         out.append(
-            f'<tr><th scope="row" class="fw-normal"><a href="{_state_url(state.iso3)}">'
-            f"{escape(row.name)}</a></th>"
+            f'<tr><th scope="row" class="fw-normal">{_link(row)}</th>'
             f"<td>{group}</td><td>{cell}</td>{beside}{previous}</tr>"
         )
     return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
@@ -136,12 +174,12 @@ def filter_fields(form) -> SafeString:
 def cosponsor_rows(cosponsorships) -> SafeString:
     out = []
     for c in cosponsorships:
-        withdrawn = formats.date_format(c.withdrawn_on) if c.withdrawn_on else ""
+        withdrawn = date(c.withdrawn_on) if c.withdrawn_on else ""
         out.append(
             f'<tr><td><a href="{_state_url(c.iso3)}">{escape(c.state_name)}</a>'
             f"</td><td>{escape(c.role_label)}</td>"
             f"<td>{escape(c.symbol)}</td>"
-            f"<td>{formats.date_format(c.since)}</td><td>{withdrawn}</td></tr>"
+            f"<td>{date(c.since)}</td><td>{withdrawn}</td></tr>"
         )
     return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
 

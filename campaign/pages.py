@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import datetime
+import json
+import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
 from django.db import connection
 from django.db.models import Count, Q
-from django.db.models.fields.json import KeyTextTransform
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from . import changes, charts, worldmap
+from . import changes, charts, markup, worldmap
 from .models import (
     POSITION_LETTERS,
     Ballot,
@@ -53,16 +54,80 @@ def position_labels() -> dict[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class StateRef:
-    """What a ballot page shows of a state: read as plain values, not a model."""
+    """What a ballot page shows of a state: read as plain values, not a model.
+
+    ``local`` is the name in the page's language; ``link`` (to the state's
+    page) and ``group_html`` are that name and the group's label as escaped
+    HTML, made once per state rather than once per mention.
+    """
 
     pk: int
     iso3: str
     iso2: str
     name: str
     regional_group: str
+    local: str = ""
+    link: str = ""
+    group_html: str = ""
 
     def get_regional_group_display(self) -> str:
         return str(RegionalGroup(self.regional_group).label)
+
+
+# Tables of states per language and registry content (see state_table).
+_state_tables: dict[tuple, dict[int, StateRef]] = {}
+_state_tables_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _states_sql(vendor: str) -> str:
+    sql, params = (
+        MemberState.objects.order_by()
+        .values_list("pk", "iso3", "iso2", "name", "names", "regional_group")
+        .query.sql_with_params()
+    )
+    if params:
+        raise RuntimeError("The states query takes no parameters.")
+    return sql
+
+
+def state_table(language: str) -> dict[int, StateRef]:
+    """Every state by id, with its name in ``language`` and its markup.
+
+    The registry is read on every call (one small query, no JSON decoding in
+    the database); what is made from it is kept per process for as long as the
+    rows read are the same, so a renamed state shows at once.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_states_sql(connection.vendor))
+        rows = tuple(
+            row if isinstance(row[4], str) else (*row[:4], json.dumps(row[4]), row[5])
+            for row in cursor.fetchall()
+        )
+    key = (language, rows)
+    table = _state_tables.get(key)
+    if table is not None:
+        return table
+    code = (language or "en").split("-")[0]
+    groups = {value: markup.escape(label) for value, label in RegionalGroup.choices}
+    table = {}
+    for pk, iso3, iso2, name, names, group in rows:
+        local = (json.loads(names) if names else {}).get(code) or name
+        table[pk] = StateRef(
+            pk,
+            iso3,
+            iso2,
+            name,
+            group,
+            local,
+            markup.state_link(iso3, local),
+            groups.get(group, ""),
+        )
+    with _state_tables_lock:
+        if len(_state_tables) >= 16:
+            _state_tables.clear()
+        _state_tables[key] = table
+    return table
 
 
 @dataclass(slots=True)
@@ -238,46 +303,28 @@ class BallotPage:
         return [(rows[0], rows) for rows in groups.values()]
 
 
-# The columns the page reads of each vote, with its state's.
-def _votes_query(ballot_ids, code: str):
-    return (
-        Vote.objects.filter(ballot_id__in=ballot_ids)
-        .order_by()
-        .values_list(
-            "ballot_id",
-            "state_id",
-            "position",
-            "note",
-            "state__iso3",
-            "state__iso2",
-            "state__name",
-            KeyTextTransform(code, "state__names"),
-            "state__regional_group",
-        )
-    )
-
-
-@lru_cache(maxsize=64)
-def _votes_sql(vendor: str, code: str, count: int) -> tuple[str, tuple]:
+@lru_cache(maxsize=16)
+def _votes_sql(vendor: str, count: int) -> str:
     """The votes query's SQL for ``count`` ballots, built by the ORM once.
 
-    Building it took the ORM longer than the database took to answer it. Ballot
-    ids are negative placeholders, replaced by ``_votes``; the language's
-    parameters stay as compiled.
+    Building it took the ORM longer than the database took to answer it.
     """
     placeholders = [-(i + 1) for i in range(count)]
-    return _votes_query(placeholders, code).query.sql_with_params()
+    sql, params = (
+        Vote.objects.filter(ballot_id__in=placeholders)
+        .order_by()
+        .values_list("ballot_id", "state_id", "position", "note")
+        .query.sql_with_params()
+    )
+    if list(params) != placeholders:
+        raise RuntimeError("The votes query takes exactly its ballot ids.")
+    return sql
 
 
-def _votes(ballot_ids: list[int], code: str) -> list[tuple]:
-    """Rows of ``_votes_query``: plain values need no converters on any backend."""
-    sql, params = _votes_sql(connection.vendor, code, len(ballot_ids))
-    params = [
-        ballot_ids[-p - 1] if type(p) is int and p < 0 else p  # noqa: E721
-        for p in params
-    ]
+def _votes(ballot_ids: list[int]) -> list[tuple[int, int, str, str]]:
+    """(ballot id, state id, position, note) of every vote on ``ballot_ids``."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_votes_sql(connection.vendor, len(ballot_ids)), ballot_ids)
         return cursor.fetchall()
 
 
@@ -328,14 +375,13 @@ def ballot_page(
     wanted = {b.pk for b in beside} | {ballot.pk}
     if previous:
         wanted.add(previous.pk)
-    code = (language or "en").split("-")[0]
-    votes = _votes(sorted(wanted), code)
+    states = state_table(language or "en")
     current = []
     by_ballot: dict[int, dict[int, str]] = defaultdict(dict)
-    for ballot_id, state_id, position, note, iso3, iso2, name, local, group in votes:
+    for ballot_id, state_id, position, note in _votes(sorted(wanted)):
         if ballot_id == ballot.pk:
-            state = StateRef(state_id, iso3, iso2, name, group)
-            current.append((state, local or name, position, note))
+            state = states[state_id]
+            current.append((state, state.local, position, note))
         else:
             by_ballot[ballot_id][state_id] = position
     positions = {state.pk: position for state, _, position, _ in current}

@@ -192,10 +192,10 @@ def test_ballot_page_queries_do_not_grow_with_states_or_ballots(
     _, small = series_with_years(states=5, sessions=1)
     _, large = series_with_years(states=193, sessions=4)
     for ballot in (small[-1], large[-1]):
-        # The stamp, the series' ballots, their votes, the cosponsors.
-        with django_assert_max_num_queries(4):
+        # The stamp, the series' ballots, the states, the votes, the cosponsors.
+        with django_assert_max_num_queries(5):
             assert client.get(ballot.get_absolute_url()).status_code == 200
-        with django_assert_max_num_queries(4):
+        with django_assert_max_num_queries(5):
             assert client.get(f"/ballots/{ballot.pk}.json").status_code == 200
 
 
@@ -450,3 +450,17 @@ def test_the_ballot_page_frame_is_each_visitors_own(client, sign_in):
     assert "drafter@example.org" in page and "Sign out" in page
     assert "Staff sign-in" not in page
     assert "France" in page and f'value="{second.get_absolute_url()}"' in page
+
+
+def test_a_renamed_state_shows_at_once_on_the_next_page_built(client, settings):
+    settings.PUBLIC_PAGE_CACHE = False
+    ballot = BallotFactory()
+    record(ballot, {"DEU": "Y"})
+    url = ballot.get_absolute_url()
+    assert "Alemania" in client.get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    germany = MemberState.objects.get(iso3="DEU")
+    MemberState.objects.filter(pk=germany.pk).update(
+        names={**germany.names, "es": "República Federal de Alemania"}
+    )
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "República Federal de Alemania" in page
