@@ -15,6 +15,10 @@ SQLite database under var/bench/, and loads it with wrk at 200 connections:
 - the ballot as JSON (/ballots/<id>.json), cached like the page;
 - a static file of the same size as the page, served by the same server.
 
+The four take turns for BENCH_ROUNDS rounds (3) of BENCH_DURATION (10s) each,
+so that every ratio compares rates measured moments apart; each figure printed
+is the median of its rounds.
+
 The cache is Redis when REDIS_URL is set, as in production; otherwise the
 file cache under var/bench/.
 
@@ -27,6 +31,7 @@ import os
 import re
 import shutil
 import signal
+import statistics
 import socket
 import subprocess
 import sys
@@ -40,7 +45,9 @@ PYTHON = sys.executable
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "200"))
 DURATION = os.environ.get("BENCH_DURATION", "10s")
 TIMEOUT = os.environ.get("BENCH_TIMEOUT", "5s")
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 TARGETS = {"cached": 0.8, "uncached": 0.15}
+TARGET_ORDER = ("static", "cached", "uncached", "json")
 
 
 def environment(**extra: str) -> dict[str, str]:
@@ -152,6 +159,19 @@ def wrk(url: str) -> dict[str, float]:
     }
 
 
+def summarise(rounds: list[dict]) -> dict:
+    """The median rate of the rounds; errors and timeouts of all of them."""
+    rates = sorted(r["rps"] for r in rounds)
+    return {
+        "rps": statistics.median(rates),
+        "rounds": rates,
+        "errors": sum(r["errors"] for r in rounds),
+        "timeouts": sum(r["timeouts"] for r in rounds),
+        "non_2xx": sum(r["non_2xx"] for r in rounds),
+        "latency": "/".join(r["latency"] for r in rounds),
+    }
+
+
 def main() -> int:
     if not shutil.which("wrk"):
         print("wrk is not installed (apt-get install -y wrk): cannot measure.")
@@ -179,47 +199,53 @@ def main() -> int:
     static_dir.mkdir(parents=True, exist_ok=True)
     (static_dir / "same-size.html").write_bytes(page)
 
-    results = {}
-    server = Server()
+    # Both servers run throughout; the targets take turns, ROUNDS times, so
+    # that each ratio compares measurements taken moments apart on a machine
+    # whose speed drifts. Each figure is the median of its rounds.
+    cached_server = Server()
+    uncached_server = Server(PUBLIC_PAGE_CACHE="false")
+    runs: dict[str, list[dict]] = {name: [] for name in TARGET_ORDER}
     try:
-        server.get(page_path)
-        json_size = len(server.get(f"/ballots/{ballot_id}.json"))
+        cached_server.get(page_path)
+        json_size = len(cached_server.get(f"/ballots/{ballot_id}.json"))
         print(f"Ballot page: {len(page)} bytes; JSON: {json_size} bytes.")
-        for name, path in [
-            ("static", "/static/bench/same-size.html"),
-            ("cached", page_path),
-            ("json", f"/ballots/{ballot_id}.json"),
-        ]:
-            print(f"wrk {name} ...", flush=True)
-            results[name] = wrk(server.url + path)
+        paths = {
+            "static": (cached_server, "/static/bench/same-size.html"),
+            "cached": (cached_server, page_path),
+            "uncached": (uncached_server, page_path),
+            "json": (cached_server, f"/ballots/{ballot_id}.json"),
+        }
+        for round_number in range(1, ROUNDS + 1):
+            print(f"round {round_number} of {ROUNDS} ...", flush=True)
+            for name in TARGET_ORDER:
+                server, path = paths[name]
+                runs[name].append(wrk(server.url + path))
     finally:
-        server.stop()
-    server = Server(PUBLIC_PAGE_CACHE="false")
-    try:
-        print("wrk uncached ...", flush=True)
-        results["uncached"] = wrk(server.url + page_path)
-    finally:
-        server.stop()
+        cached_server.stop()
+        uncached_server.stop()
+    results = {name: summarise(rounds) for name, rounds in runs.items()}
 
     static = results["static"]["rps"]
     database = environment()["DATABASE_URL"].split(":", 1)[0]
     cache = "redis" if environment().get("REDIS_URL") else "file cache"
     print(
-        f"\n{CONNECTIONS} connections, {DURATION} each, wrk timeout {TIMEOUT}, "
-        f"gunicorn 2 workers x 4 threads; database {database}, cache {cache}\n"
+        f"\n{CONNECTIONS} connections, {ROUNDS} rounds of {DURATION} per target "
+        f"(median shown), wrk timeout {TIMEOUT}, gunicorn 2 workers x 4 threads; "
+        f"database {database}, cache {cache}\n"
         "uncached: no page or fragment of the ballot is kept; every request "
-        "runs the queries and builds the page\n"
+        "reads the record and builds the page\n"
     )
     print(
-        f"{'':10} {'req/s':>9} {'x static':>9} {'latency':>9} "
+        f"{'':10} {'req/s':>9} {'x static':>9} {'rounds':>22} "
         f"{'errors':>7} {'timeouts':>9} {'non-2xx':>8}"
     )
     failed = False
-    for name in ("static", "cached", "uncached", "json"):
+    for name in TARGET_ORDER:
         r = results[name]
         ratio = r["rps"] / static
+        rounds = "/".join(f"{rate:.0f}" for rate in r["rounds"])
         print(
-            f"{name:10} {r['rps']:9.0f} {ratio:9.2f} {r['latency']:>9} "
+            f"{name:10} {r['rps']:9.0f} {ratio:9.2f} {rounds:>22} "
             f"{r['errors']:7} {r['timeouts']:9} {r['non_2xx']:8}"
         )
         if r["errors"] or r["timeouts"] or r["non_2xx"]:
