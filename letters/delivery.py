@@ -306,6 +306,8 @@ def _claim(row: Delivery, now: datetime, worker: str) -> bool:
             add_attempt=True,
             # A pause lands between any two sends, batch or not.
             mailing_running=True,
+            # Losing a claim in a database crash only sends the row again.
+            durable=False,
             status=DeliveryStatus.SENDING,
             lease_until=now + _lease(),
             updated_at=now,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from django.db import connection
+from django.db import connection, transaction
 
 from .ledger import Delivery, DeliveryAttempt, Mailing
 
@@ -32,6 +32,7 @@ def update_delivery(
     where: dict,
     add_attempt: bool = False,
     mailing_running: bool = False,
+    durable: bool = True,
     **values,
 ) -> int:
     """Set ``values`` on one delivery if it still matches ``where``; rows changed.
@@ -39,7 +40,30 @@ def update_delivery(
     The same compare-and-set as ``filter(pk=..., **where).update(**values)``, with
     ``attempts = attempts + 1`` when ``add_attempt`` is set, and only while its
     mailing is running when ``mailing_running`` is set.
+
+    ``durable=False`` lets PostgreSQL acknowledge the change before it reaches
+    the disk (``synchronous_commit`` off for this transaction only). A claim may
+    be written so: should the server crash and lose it, the row is queued again
+    and sent again, just as a durable claim whose "sent" mark was lost would be
+    after its lease; and the mark, committed durably, carries every earlier
+    change of the log to disk with it.
     """
+    if (
+        not durable
+        and connection.vendor == "postgresql"
+        # Inside a caller's transaction the setting would outlive the claim.
+        and not connection.in_atomic_block
+    ):
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            return update_delivery(
+                pk,
+                where=where,
+                add_attempt=add_attempt,
+                mailing_running=mailing_running,
+                **values,
+            )
     quote = connection.ops.quote_name
     sets, set_params = _prepared(Delivery, values)
     assignments = [f"{column} = %s" for column in sets]

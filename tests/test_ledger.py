@@ -510,3 +510,25 @@ def test_deliveries_command_lists_dead_rows_and_replays_them(published):
     out = io.StringIO()
     call_command("deliveries", stdout=out)
     assert f"{mailing.pk}\tAppeal\tqueued 1" in out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_need_not_reach_the_disk_before_sending_but_the_sent_mark_must(
+    published,
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    row = only(launch([MissionContactFactory()]))
+    with CaptureQueriesContext(connection) as queries:
+        assert delivery.send_delivery(delivery_id=row.pk) == S.SENT
+    sql = [q["sql"] for q in queries.captured_queries]
+    claim = next(i for i, q in enumerate(sql) if q.startswith("UPDATE") and "+ 1" in q)
+    mark = next(i for i, q in enumerate(sql) if q.startswith("UPDATE") and "'sent'" in q)
+    assert claim < mark
+    if connection.vendor == "postgresql":
+        assert sql[claim - 1] == "SET LOCAL synchronous_commit TO OFF"
+        # The claim's transaction ends before the send; the mark commits durably.
+        assert "synchronous_commit" not in " ".join(sql[claim + 1 : mark + 1])
+    else:
+        assert not any("synchronous_commit" in q for q in sql)
