@@ -347,8 +347,8 @@ def _claim(row: Delivery, now: datetime, worker: str) -> bool:
     return bool(won)
 
 
-def _log_attempt(row, outcome, started, finished, worker, detail="") -> None:
-    ledger_sql.insert_attempt(
+def _attempt(row, outcome, started, finished, worker, detail=""):
+    return ledger_sql.attempt_statement(
         delivery_id=row.pk,
         number=row.attempts,
         started_at=started,
@@ -359,23 +359,35 @@ def _log_attempt(row, outcome, started, finished, worker, detail="") -> None:
     )
 
 
+def _log_attempt(row, outcome, started, finished, worker, detail="") -> None:
+    ledger_sql.run_together([_attempt(row, outcome, started, finished, worker, detail)])
+
+
 def _finish(row: Delivery, *, outcome: str, started, worker, detail="", **fields):
-    """Leave ``sending`` for good or for a retry, if this worker still holds the row."""
+    """Leave ``sending`` for good or for a retry, if this worker still holds the row.
+
+    The row's update and the attempt's record go together, in one transaction
+    (and on PostgreSQL one round trip).
+    """
     now = timezone.now()
     with transaction.atomic():
-        moved = ledger_sql.update_delivery(
-            row.pk,
-            where={"status": DeliveryStatus.SENDING, "attempts": row.attempts},
-            lease_until=None,
-            updated_at=now,
-            **fields,
+        moved, _ = ledger_sql.run_together(
+            [
+                ledger_sql.update_statement(
+                    row.pk,
+                    where={"status": DeliveryStatus.SENDING, "attempts": row.attempts},
+                    lease_until=None,
+                    updated_at=now,
+                    **fields,
+                ),
+                _attempt(row, outcome, started, now, worker, detail),
+            ]
         )
         if not moved and outcome == Outcome.SENT:
             # A provider event overtook the worker; keep its id all the same.
             Delivery.objects.filter(pk=row.pk, provider_message_id="").update(
                 provider_message_id=fields.get("provider_message_id", "")
             )
-        _log_attempt(row, outcome, started, now, worker, detail)
     return moved
 
 

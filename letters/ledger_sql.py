@@ -26,44 +26,49 @@ def _prepared(model, values: dict) -> tuple[list[str], list]:
     return names, params
 
 
-def update_delivery(
+Statement = tuple[str, list]
+
+
+def run_together(statements: list[Statement]) -> list[int]:
+    """Run ``statements`` in order and return their row counts.
+
+    On PostgreSQL they go as one text in one round trip: Django binds
+    parameters on the client unless ``server_side_binding`` is set, and the
+    server then answers each in turn. A caller wanting them all or none runs
+    this inside ``transaction.atomic()``.
+    """
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and not connection.settings_dict[
+            "OPTIONS"
+        ].get("server_side_binding"):
+            cursor.execute(
+                "; ".join(sql for sql, _ in statements),
+                [param for _, params in statements for param in params],
+            )
+            counts = [cursor.rowcount]
+            while cursor.nextset():
+                counts.append(cursor.rowcount)
+            return counts
+        counts = []
+        for sql, params in statements:
+            cursor.execute(sql, params)
+            counts.append(cursor.rowcount)
+        return counts
+
+
+def update_statement(
     pk: int,
     *,
     where: dict,
     add_attempt: bool = False,
     mailing_running: bool = False,
-    durable: bool = True,
     **values,
-) -> int:
-    """Set ``values`` on one delivery if it still matches ``where``; rows changed.
+) -> Statement:
+    """The compare-and-set ``filter(pk=..., **where).update(**values)`` as SQL.
 
-    The same compare-and-set as ``filter(pk=..., **where).update(**values)``, with
-    ``attempts = attempts + 1`` when ``add_attempt`` is set, and only while its
-    mailing is running when ``mailing_running`` is set.
-
-    ``durable=False`` lets PostgreSQL acknowledge the change before it reaches
-    the disk (``synchronous_commit`` off for this transaction only). A claim may
-    be written so: should the server crash and lose it, the row is queued again
-    and sent again, just as a durable claim whose "sent" mark was lost would be
-    after its lease; and the mark, committed durably, carries every earlier
-    change of the log to disk with it.
+    With ``attempts = attempts + 1`` when ``add_attempt`` is set, and only while
+    its mailing is running when ``mailing_running`` is set.
     """
-    if (
-        not durable
-        and connection.vendor == "postgresql"
-        # Inside a caller's transaction the setting would outlive the claim.
-        and not connection.in_atomic_block
-    ):
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            return update_delivery(
-                pk,
-                where=where,
-                add_attempt=add_attempt,
-                mailing_running=mailing_running,
-                **values,
-            )
     quote = connection.ops.quote_name
     sets, set_params = _prepared(Delivery, values)
     assignments = [f"{column} = %s" for column in sets]
@@ -83,17 +88,38 @@ def update_delivery(
         f"UPDATE {quote(Delivery._meta.db_table)} SET {', '.join(assignments)} "
         f"WHERE {' AND '.join(conditions)}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, set_params + where_params)
-        return cursor.rowcount
+    return sql, set_params + where_params
 
 
-def insert_attempt(**values) -> None:
+def update_delivery(pk: int, *, where: dict, durable: bool = True, **options) -> int:
+    """Run ``update_statement``; the number of rows changed (0 or 1).
+
+    ``durable=False`` lets PostgreSQL acknowledge the change before it reaches
+    the disk (``synchronous_commit`` off for this transaction only). A claim may
+    be written so: should the server crash and lose it, the row is queued again
+    and sent again, just as a durable claim whose "sent" mark was lost would be
+    after its lease; and the mark, committed durably, carries every earlier
+    change of the log to disk with it.
+    """
+    statement = update_statement(pk, where=where, **options)
+    if (
+        not durable
+        and connection.vendor == "postgresql"
+        # Inside a caller's transaction the setting would outlive the claim.
+        and not connection.in_atomic_block
+    ):
+        with transaction.atomic():
+            return run_together(
+                [("SET LOCAL synchronous_commit TO OFF", []), statement]
+            )[1]
+    return run_together([statement])[0]
+
+
+def attempt_statement(**values) -> Statement:
     """One DeliveryAttempt row, as ``DeliveryAttempt.objects.create`` would write it."""
     columns, params = _prepared(DeliveryAttempt, values)
     sql = (
         f"INSERT INTO {connection.ops.quote_name(DeliveryAttempt._meta.db_table)} "
         f"({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    return sql, params

@@ -523,12 +523,14 @@ def test_a_claim_need_not_reach_the_disk_before_sending_but_the_sent_mark_must(
     with CaptureQueriesContext(connection) as queries:
         assert delivery.send_delivery(delivery_id=row.pk) == S.SENT
     sql = [q["sql"] for q in queries.captured_queries]
-    claim = next(i for i, q in enumerate(sql) if q.startswith("UPDATE") and "+ 1" in q)
-    mark = next(i for i, q in enumerate(sql) if q.startswith("UPDATE") and "'sent'" in q)
+    claim = next(i for i, q in enumerate(sql) if "UPDATE" in q and "+ 1" in q)
+    mark = next(i for i, q in enumerate(sql) if "UPDATE" in q and "'sent'" in q)
     assert claim < mark
     if connection.vendor == "postgresql":
-        assert sql[claim - 1] == "SET LOCAL synchronous_commit TO OFF"
+        assert sql[claim].startswith("SET LOCAL synchronous_commit TO OFF; UPDATE")
         # The claim's transaction ends before the send; the mark commits durably.
         assert "synchronous_commit" not in " ".join(sql[claim + 1 : mark + 1])
+        # The mark and its attempt's record reach the server together.
+        assert "INSERT INTO" in sql[mark]
     else:
         assert not any("synchronous_commit" in q for q in sql)
