@@ -172,8 +172,11 @@ class DeliveryQuerySet(models.QuerySet):
 class Delivery(models.Model):
     """One message to one recipient, and where it stands."""
 
+    # Every index is written again each time a send moves the row: the unique
+    # (mailing, contact) constraint serves lookups by mailing, and the
+    # (status, next_attempt_at) index those by status.
     mailing = models.ForeignKey(
-        Mailing, on_delete=models.CASCADE, related_name="deliveries"
+        Mailing, on_delete=models.CASCADE, related_name="deliveries", db_index=False
     )
     contact = models.ForeignKey(
         "campaign.MissionContact",
@@ -196,7 +199,6 @@ class Delivery(models.Model):
         max_length=10,
         choices=DeliveryStatus.choices,
         default=DeliveryStatus.QUEUED,
-        db_index=True,
     )
     # Filled at launch when the text is frozen then; empty means render at send time.
     subject = models.CharField(max_length=400, blank=True)
@@ -210,7 +212,7 @@ class Delivery(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     enqueued_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
-    provider_message_id = models.CharField(max_length=200, blank=True, db_index=True)
+    provider_message_id = models.CharField(max_length=200, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -224,7 +226,15 @@ class Delivery(models.Model):
                 fields=["mailing", "contact"], name="one_delivery_per_contact"
             )
         ]
-        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            # Only providers that return an id have one (SMTP sends none).
+            models.Index(
+                fields=["provider_message_id"],
+                condition=~models.Q(provider_message_id=""),
+                name="delivery_provider_message_id",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.to_email} ({self.status})"
