@@ -367,27 +367,26 @@ def _finish(row: Delivery, *, outcome: str, started, worker, detail="", **fields
     """Leave ``sending`` for good or for a retry, if this worker still holds the row.
 
     The row's update and the attempt's record go together, in one transaction
-    (and on PostgreSQL one round trip).
+    (on PostgreSQL, one round trip).
     """
     now = timezone.now()
-    with transaction.atomic():
-        moved, _ = ledger_sql.run_together(
-            [
-                ledger_sql.update_statement(
-                    row.pk,
-                    where={"status": DeliveryStatus.SENDING, "attempts": row.attempts},
-                    lease_until=None,
-                    updated_at=now,
-                    **fields,
-                ),
-                _attempt(row, outcome, started, now, worker, detail),
-            ]
+    moved, _ = ledger_sql.run_atomically(
+        [
+            ledger_sql.update_statement(
+                row.pk,
+                where={"status": DeliveryStatus.SENDING, "attempts": row.attempts},
+                lease_until=None,
+                updated_at=now,
+                **fields,
+            ),
+            _attempt(row, outcome, started, now, worker, detail),
+        ]
+    )
+    if not moved and outcome == Outcome.SENT:
+        # A provider event overtook the worker; keep its id all the same.
+        Delivery.objects.filter(pk=row.pk, provider_message_id="").update(
+            provider_message_id=fields.get("provider_message_id", "")
         )
-        if not moved and outcome == Outcome.SENT:
-            # A provider event overtook the worker; keep its id all the same.
-            Delivery.objects.filter(pk=row.pk, provider_message_id="").update(
-                provider_message_id=fields.get("provider_message_id", "")
-            )
     return moved
 
 

@@ -29,18 +29,25 @@ def _prepared(model, values: dict) -> tuple[list[str], list]:
 Statement = tuple[str, list]
 
 
+def _one_text() -> bool:
+    """Whether several statements may go to the database as one text.
+
+    PostgreSQL takes them so when Django binds the parameters on the client,
+    as it does unless ``server_side_binding`` is set.
+    """
+    return connection.vendor == "postgresql" and not connection.settings_dict[
+        "OPTIONS"
+    ].get("server_side_binding")
+
+
 def run_together(statements: list[Statement]) -> list[int]:
     """Run ``statements`` in order and return their row counts.
 
-    On PostgreSQL they go as one text in one round trip: Django binds
-    parameters on the client unless ``server_side_binding`` is set, and the
-    server then answers each in turn. A caller wanting them all or none runs
-    this inside ``transaction.atomic()``.
+    On PostgreSQL they go as one text in one round trip and the server answers
+    each in turn.
     """
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and not connection.settings_dict[
-            "OPTIONS"
-        ].get("server_side_binding"):
+        if _one_text():
             cursor.execute(
                 "; ".join(sql for sql, _ in statements),
                 [param for _, params in statements for param in params],
@@ -54,6 +61,19 @@ def run_together(statements: list[Statement]) -> list[int]:
             cursor.execute(sql, params)
             counts.append(cursor.rowcount)
         return counts
+
+
+def run_atomically(statements: list[Statement]) -> list[int]:
+    """All of ``statements`` or none; their row counts.
+
+    Outside a transaction PostgreSQL runs a text of several statements as one
+    transaction of its own, so this costs one round trip rather than three
+    (BEGIN, the statements, COMMIT); elsewhere it is ``transaction.atomic()``.
+    """
+    if _one_text() and not connection.in_atomic_block:
+        return run_together(statements)
+    with transaction.atomic():
+        return run_together(statements)
 
 
 def update_statement(
@@ -104,14 +124,13 @@ def update_delivery(pk: int, *, where: dict, durable: bool = True, **options) ->
     statement = update_statement(pk, where=where, **options)
     if (
         not durable
-        and connection.vendor == "postgresql"
+        and _one_text()
         # Inside a caller's transaction the setting would outlive the claim.
         and not connection.in_atomic_block
     ):
-        with transaction.atomic():
-            return run_together(
-                [("SET LOCAL synchronous_commit TO OFF", []), statement]
-            )[1]
+        return run_atomically([("SET LOCAL synchronous_commit TO OFF", []), statement])[
+            1
+        ]
     return run_together([statement])[0]
 
 

@@ -534,3 +534,21 @@ def test_a_claim_need_not_reach_the_disk_before_sending_but_the_sent_mark_must(
         assert "INSERT INTO" in sql[mark]
     else:
         assert not any("synchronous_commit" in q for q in sql)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_mark_and_its_attempts_record_are_written_all_or_nothing(
+    published, monkeypatch
+):
+    from django.db import DatabaseError
+
+    row = only(launch([MissionContactFactory()]))
+    broken = ("INSERT INTO letters_deliveryattempt (no_such_column) VALUES (%s)", [1])
+    monkeypatch.setattr(delivery, "_attempt", lambda *args, **kwargs: broken)
+    with pytest.raises(DatabaseError):
+        delivery.send_delivery(delivery_id=row.pk)
+    row.refresh_from_db()
+    # The message went, but without its attempt's record the row is not marked:
+    # it stays "sending" for the sweeper, never "sent" without a trace.
+    assert row.status == S.SENDING
+    assert not row.attempt_log.exists()
