@@ -284,7 +284,9 @@ def _claimable(row: Delivery, now: datetime) -> bool:
     return row.status == DeliveryStatus.SENDING and row.lease_until < now
 
 
-def _claim(row: Delivery, now: datetime, worker: str) -> bool:
+def _claim(
+    row: Delivery, now: datetime, worker: str, marks: HeldMark | None = None
+) -> bool:
     """Compare-and-set the row into ``sending`` under a fresh lease.
 
     The update only matches the row as it was read (status and attempt number),
@@ -300,19 +302,23 @@ def _claim(row: Delivery, now: datetime, worker: str) -> bool:
     if row.status == DeliveryStatus.QUEUED:
         if row.next_attempt_at and row.next_attempt_at > now:
             return False
-        won = ledger_sql.update_delivery(
-            row.pk,
-            where={"attempts": row.attempts, "status": DeliveryStatus.QUEUED},
-            add_attempt=True,
+        claim = {
+            "where": {"attempts": row.attempts, "status": DeliveryStatus.QUEUED},
+            "add_attempt": True,
             # A pause lands between any two sends, batch or not.
-            mailing_running=True,
+            "mailing_running": True,
+            "status": DeliveryStatus.SENDING,
+            "lease_until": now + _lease(),
+            "updated_at": now,
+        }
+        if marks is not None and marks.held is not None:
+            won = marks.with_claim(ledger_sql.update_statement(row.pk, **claim))
+        else:
             # Losing a claim in a database crash only sends the row again.
-            durable=False,
-            status=DeliveryStatus.SENDING,
-            lease_until=now + _lease(),
-            updated_at=now,
-        )
+            won = ledger_sql.update_delivery(row.pk, durable=False, **claim)
     elif row.status == DeliveryStatus.SENDING and row.lease_until < now:
+        if marks is not None:
+            marks.flush()
         # The worker holding the lease died (or was killed at its time limit).
         crashed = same_row.filter(status=DeliveryStatus.SENDING, lease_until__lt=now)
         started = row.lease_until - _lease()
@@ -363,31 +369,79 @@ def _log_attempt(row, outcome, started, finished, worker, detail="") -> None:
     ledger_sql.run_together([_attempt(row, outcome, started, finished, worker, detail)])
 
 
+def _finish_statements(
+    row: Delivery, *, outcome: str, started, worker, detail="", **fields
+) -> list:
+    """The row's move out of ``sending`` (if this worker still holds it) and
+    the attempt's record: to be written together."""
+    now = timezone.now()
+    return [
+        ledger_sql.update_statement(
+            row.pk,
+            where={"status": DeliveryStatus.SENDING, "attempts": row.attempts},
+            lease_until=None,
+            updated_at=now,
+            **fields,
+        ),
+        _attempt(row, outcome, started, now, worker, detail),
+    ]
+
+
+def _after_mark(row: Delivery, moved: int, outcome: str, provider_message_id: str):
+    if not moved and outcome == Outcome.SENT and provider_message_id:
+        # A provider event overtook the worker; keep its id all the same.
+        Delivery.objects.filter(pk=row.pk, provider_message_id="").update(
+            provider_message_id=provider_message_id
+        )
+
+
 def _finish(row: Delivery, *, outcome: str, started, worker, detail="", **fields):
     """Leave ``sending`` for good or for a retry, if this worker still holds the row.
 
     The row's update and the attempt's record go together, in one transaction
     (on PostgreSQL, one round trip).
     """
-    now = timezone.now()
-    moved, _ = ledger_sql.run_atomically(
-        [
-            ledger_sql.update_statement(
-                row.pk,
-                where={"status": DeliveryStatus.SENDING, "attempts": row.attempts},
-                lease_until=None,
-                updated_at=now,
-                **fields,
-            ),
-            _attempt(row, outcome, started, now, worker, detail),
-        ]
+    statements = _finish_statements(
+        row, outcome=outcome, started=started, worker=worker, detail=detail, **fields
     )
-    if not moved and outcome == Outcome.SENT:
-        # A provider event overtook the worker; keep its id all the same.
-        Delivery.objects.filter(pk=row.pk, provider_message_id="").update(
-            provider_message_id=fields.get("provider_message_id", "")
-        )
+    moved, _ = ledger_sql.run_atomically(statements)
+    _after_mark(row, moved, outcome, fields.get("provider_message_id", ""))
     return moved
+
+
+class HeldMark:
+    """In a batch, a sent row's mark held back to go with the next row's claim.
+
+    The mark and the claim then reach the database in one transaction (one
+    round trip on PostgreSQL) instead of two. A mark is held only from the
+    send's end to the next claim, which follows at once: whatever stops the
+    batch (the mailing paused, a row another worker took, the end of a chunk,
+    an error, a wait for the rate limit) writes it first.
+    """
+
+    def __init__(self):
+        self.held: tuple[Delivery, list, str] | None = None
+
+    def hold(self, row: Delivery, statements: list, provider_message_id: str):
+        self.flush()
+        self.held = (row, statements, provider_message_id)
+
+    def with_claim(self, claim) -> int:
+        """Write the held mark, if any, and ``claim``; the claim's row count."""
+        if self.held is None:
+            return ledger_sql.run_atomically([claim])[0]
+        row, statements, provider_message_id = self.held
+        self.held = None
+        *counts, won = ledger_sql.run_atomically([*statements, claim])
+        _after_mark(row, counts[0], Outcome.SENT, provider_message_id)
+        return won
+
+    def flush(self) -> None:
+        if self.held is not None:
+            row, statements, provider_message_id = self.held
+            self.held = None
+            moved, _ = ledger_sql.run_atomically(statements)
+            _after_mark(row, moved, Outcome.SENT, provider_message_id)
 
 
 def build_message(row: Delivery, rendered: Rendered) -> EmailMultiAlternatives:
@@ -449,8 +503,9 @@ def send_deliveries(
     """Send one delivery, then further due ones of its mailing; return how many.
 
     Each further row is claimed on its own by compare-and-set under its own lease
-    and marked on its own, exactly as a single send; the batch saves a task and
-    its reads per message. It stops after ``limit`` claims or ``seconds``,
+    and marked on its own, as a single send is; the batch saves a task and its
+    reads per message, and writes each row's mark with the next row's claim
+    (HeldMark). It stops after ``limit`` claims or ``seconds``,
     whichever comes first, and once the mailing is paused, cancelled or has
     nothing left due.
     """
@@ -461,25 +516,32 @@ def send_deliveries(
     if row is None:
         return 0
     mailing = row.mailing
-    claimed = int(_send_row(row, worker=worker) != "not-claimable")
-    start, span = delivery_id, None
-    while claimed < limit and clock() < deadline:
-        if not mailing.is_sendable(timezone.now()):
-            break
-        rows = _due_rows(mailing, start=start, size=min(BATCH_CHUNK, limit - claimed))
-        if not rows:
-            break
-        for row in rows:
-            if claimed >= limit or clock() >= deadline:
+    marks = HeldMark()
+    try:
+        claimed = int(_send_row(row, worker=worker, marks=marks) != "not-claimable")
+        start, span = delivery_id, None
+        while claimed < limit and clock() < deadline:
+            marks.flush()
+            if not mailing.is_sendable(timezone.now()):
                 break
-            if _send_row(row, worker=worker) == "not-claimable":
-                # Another worker took the row since it was read, and is likely
-                # taking the ones after it: leave them and go on elsewhere.
+            size = min(BATCH_CHUNK, limit - claimed)
+            rows = _due_rows(mailing, start=start, size=size)
+            if not rows:
                 break
-            claimed += 1
-        span = span or mailing.deliveries.aggregate(low=Min("pk"), high=Max("pk"))
-        start = random.randint(span["low"], span["high"])
-        mailing.refresh_from_db(fields=["status", "scheduled_at"])
+            for row in rows:
+                if claimed >= limit or clock() >= deadline:
+                    break
+                if _send_row(row, worker=worker, marks=marks) == "not-claimable":
+                    # Another worker took the row since it was read, and is
+                    # likely taking the ones after it: go on elsewhere.
+                    break
+                claimed += 1
+            marks.flush()
+            span = span or mailing.deliveries.aggregate(low=Min("pk"), high=Max("pk"))
+            start = random.randint(span["low"], span["high"])
+            mailing.refresh_from_db(fields=["status", "scheduled_at"])
+    finally:
+        marks.flush()
     return claimed
 
 
@@ -498,21 +560,26 @@ def _due_rows(mailing: Mailing, *, start: int, size: int) -> list[Delivery]:
     return rows
 
 
-def _send_row(row: Delivery, *, worker: str) -> str:
+def _send_row(row: Delivery, *, worker: str, marks: HeldMark | None = None) -> str:
     now = timezone.now()
     if not row.mailing.is_sendable(now) or not _claimable(row, now):
+        if marks is not None:
+            marks.flush()
         return "not-claimable"
+    if settings.EMAIL_RATE_PER_SECOND and marks is not None:
+        # No mark waits on the rate limit.
+        marks.flush()
     # Waiting for the shared budget before the claim keeps the lease for sending;
     # if the cache is down this raises with the row untouched, for the sweeper.
     ratelimit.wait_for_slot(
         ratelimit.provider_name(), rate=settings.EMAIL_RATE_PER_SECOND
     )
-    if not _claim(row, timezone.now(), worker):
+    if not _claim(row, timezone.now(), worker, marks):
         return "not-claimable"
-    return _send_claimed(row, worker=worker)
+    return _send_claimed(row, worker=worker, marks=marks)
 
 
-def _send_claimed(row: Delivery, *, worker: str) -> str:
+def _send_claimed(row: Delivery, *, worker: str, marks: HeldMark | None = None) -> str:
     """Render, send and record a row this worker has just claimed."""
     now = timezone.now()
     if row.suppressed:
@@ -546,16 +613,19 @@ def _send_claimed(row: Delivery, *, worker: str) -> str:
         return _after_failure(row, transport.classify(exc), started=now, worker=worker)
 
     status = getattr(message, "anymail_status", None)
-    _finish(
-        row,
-        outcome=Outcome.SENT,
-        started=now,
-        worker=worker,
-        status=DeliveryStatus.SENT,
-        sent_at=timezone.now(),
-        last_error="",
-        provider_message_id=(getattr(status, "message_id", None) or "")[:200],
-    )
+    mark = {
+        "outcome": Outcome.SENT,
+        "started": now,
+        "worker": worker,
+        "status": DeliveryStatus.SENT,
+        "sent_at": timezone.now(),
+        "last_error": "",
+        "provider_message_id": (getattr(status, "message_id", None) or "")[:200],
+    }
+    if marks is not None:
+        marks.hold(row, _finish_statements(row, **mark), mark["provider_message_id"])
+    else:
+        _finish(row, **mark)
     return DeliveryStatus.SENT
 
 

@@ -318,3 +318,22 @@ def test_launching_publishes_one_hint_per_batch_and_the_hints_reach_every_row(
         tasks.send_delivery.run(pk)
     assert {row.status for row in rows(mailing)} == {S.SENT}
     assert sorted(sent_to()) == sorted(row.to_email for row in rows(mailing))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_writes_each_mark_with_the_next_claim_and_the_last_mark_alone():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    mailing = launch(4)
+    first, *_ = rows(mailing)
+    with CaptureQueriesContext(connection) as queries:
+        assert delivery.send_deliveries(delivery_id=first.pk) == 4
+    assert {row.status for row in rows(mailing)} == {S.SENT}
+    assert DeliveryAttempt.objects.filter(delivery__mailing=mailing).count() == 4
+    if connection.vendor == "postgresql":
+        texts = [q["sql"] for q in queries.captured_queries]
+        # The task's own row is marked before the batch reads more rows; of the
+        # three read, the first two marks go with the next claims, the last alone.
+        assert sum("'sent'" in t and "+ 1" in t for t in texts) == 2
+        assert sum("'sent'" in t and "+ 1" not in t for t in texts) == 2
