@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Membership
 from campaign.models import (
@@ -259,6 +259,7 @@ def _visible(event: AlertEvent, user, coalitions: dict[int, bool]) -> bool:
     return coalitions[event.campaign_id]
 
 
+@translation.override(settings.LANGUAGE_CODE)
 def send_alert_digests(*, now: datetime.datetime | None = None) -> int:
     """One digest per daily follower of the events since their last; each event
     once, however many times or however late this runs."""

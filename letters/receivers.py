@@ -3,8 +3,10 @@
 import logging
 
 from anymail.signals import inbound, tracking
+from django.conf import settings
 from django.db import transaction
 from django.dispatch import receiver
+from django.utils import translation
 
 from campaign import signals as record
 
@@ -47,7 +49,8 @@ def on_inbound_message(sender, event, esp_name, **kwargs):
 
 def _quietly(service, **kwargs) -> None:
     try:
-        with transaction.atomic():
+        # In the site's language, not that of the request that made the change.
+        with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
             service(**kwargs)
     except Exception:
         log.exception("%s failed; the change to the record stands", service.__name__)

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from campaign.models import Campaign, Outcome, Stance, Vote
 
@@ -175,6 +175,7 @@ def claim_reminder(*, reminder_id: int, worker: str, now: datetime.datetime) -> 
     )
 
 
+@translation.override(settings.LANGUAGE_CODE)
 def dispatch_due_reminders(
     *, now: datetime.datetime | None = None, worker: str | None = None
 ) -> DispatchReport:

@@ -164,3 +164,17 @@ def email_worker(redis_url):
     """A real worker on Redis, as production sends mail."""
     with _worker_thread():
         yield
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the site's language.
+
+    The test client runs LocaleMiddleware in the test's own thread, and the
+    language a request activates stays active after it returns.
+    """
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()

@@ -374,3 +374,24 @@ def test_a_stance_rolled_back_makes_no_event():
     )
     assert not AlertEvent.objects.exists()
     assert not Stance.objects.exists()
+
+
+def test_alerts_are_written_in_the_sites_language_whatever_the_editors(
+    clerk, committed
+):
+    from django.utils import translation
+
+    ballot = BallotFactory()
+    follower_of(ballot.document.series)
+    # A Spanish-speaking clerk's request has Spanish active when votes are saved.
+    with translation.override("es"):
+        committed(
+            services.record_votes,
+            ballot=ballot,
+            positions={"FRA": "Y", "JPN": "Y", "CUB": "N"},
+            by=clerk,
+        )
+    event = AlertEvent.objects.get()
+    assert "(Adopted)" in event.summary
+    [message] = mail.outbox
+    assert "Aprobado" not in message.body
