@@ -431,16 +431,17 @@ class HeldMark:
         if self.held is None:
             return ledger_sql.run_atomically([claim])[0]
         row, statements, provider_message_id = self.held
-        self.held = None
+        # Should this fail, the mark is still held, for flush() to write alone.
         *counts, won = ledger_sql.run_atomically([*statements, claim])
+        self.held = None
         _after_mark(row, counts[0], Outcome.SENT, provider_message_id)
         return won
 
     def flush(self) -> None:
         if self.held is not None:
             row, statements, provider_message_id = self.held
-            self.held = None
             moved, _ = ledger_sql.run_atomically(statements)
+            self.held = None
             _after_mark(row, moved, Outcome.SENT, provider_message_id)
 
 

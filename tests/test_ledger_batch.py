@@ -337,3 +337,45 @@ def test_a_batch_writes_each_mark_with_the_next_claim_and_the_last_mark_alone():
         # three read, the first two marks go with the next claims, the last alone.
         assert sum("'sent'" in t and "+ 1" in t for t in texts) == 2
         assert sum("'sent'" in t and "+ 1" not in t for t in texts) == 2
+
+
+def test_a_held_mark_is_written_alone_when_the_claim_it_travels_with_fails(
+    monkeypatch,
+):
+    from django.db import DatabaseError
+
+    from letters import ledger_sql
+
+    mailing = launch(1)
+    [row] = rows(mailing)
+    assert delivery.send_delivery(delivery_id=row.pk) == S.SENT
+    Delivery.objects.filter(pk=row.pk).update(status=S.SENDING)
+    marks = delivery.HeldMark()
+    row.refresh_from_db()
+    marks.hold(row, delivery._finish_statements(row, **_sent()), "")
+    real = ledger_sql.run_atomically
+
+    def failing(statements):
+        if len(statements) > 2:
+            raise DatabaseError("the claim failed")
+        return real(statements)
+
+    monkeypatch.setattr(ledger_sql, "run_atomically", failing)
+    with pytest.raises(DatabaseError):
+        marks.with_claim(("UPDATE letters_delivery SET attempts = attempts", []))
+    marks.flush()
+    row.refresh_from_db()
+    assert row.status == S.SENT
+
+
+def _sent() -> dict:
+    from django.utils import timezone
+
+    return {
+        "outcome": DeliveryAttempt.Outcome.SENT,
+        "started": timezone.now(),
+        "worker": "test",
+        "status": S.SENT,
+        "sent_at": timezone.now(),
+        "last_error": "",
+    }
