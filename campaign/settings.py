@@ -111,8 +111,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 # Connections outlive a request: opening one (and, on SQLite, reading the
-# schema again) would cost more than building a public page.
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+# schema again) would cost more than building a public page. Tests close them
+# after each request and task, so that no thread's connection outlives the
+# test database.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int(
+    "CONN_MAX_AGE", default=0 if TESTING else 60
+)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
