@@ -18,7 +18,8 @@ from django.utils.translation import ngettext
 
 from . import markup
 from .markup import escape
-from .models import Ballot, Body, Outcome
+from .models import Ballot, Body, Outcome, Position
+from .tallies import Tally
 
 DASH = "–"
 
@@ -42,6 +43,11 @@ def _question(ballot) -> str:
     return markup.choice(Ballot.Question, ballot.question)
 
 
+def _positions() -> list[tuple[str, str]]:
+    """Each position's letter and escaped label, in the order tables list them."""
+    return [(letter, escape(label)) for letter, label in Position.choices]
+
+
 def _or_dash(value) -> str:
     return DASH if value is None else str(value)
 
@@ -56,15 +62,14 @@ def headline_totals(tally) -> str:
 
 def tally_html(*, ballot, tally, reported, differences) -> str:
     """The four totals, the officially reported ones, and where they differ."""
+    counts = {
+        letter: getattr(tally, field)
+        for field, letter in Tally.FIELDS_BY_POSITION.items()
+    }
     cells = "".join(
-        f'<div class="col"><dt class="small text-body-secondary">{escape(name)}</dt>'
-        f'<dd class="tally-number pos-{letter} mb-0">{count}</dd></div>'
-        for name, letter, count in (
-            (_("Yes"), "Y", tally.yes),
-            (_("No"), "N", tally.no),
-            (_("Abstain"), "A", tally.abstain),
-            (_("Non-voting"), "X", tally.non_voting),
-        )
+        f'<div class="col"><dt class="small text-body-secondary">{name}</dt>'
+        f'<dd class="tally-number pos-{letter} mb-0">{counts[letter]}</dd></div>'
+        for letter, name in _positions()
     )
     out = [f'<dl class="row text-center g-2 mb-2">{cells}</dl>']
     if reported:
@@ -195,8 +200,7 @@ def summary_html(
 
 def _group_section(summary) -> str:
     heads = "".join(
-        f'<th scope="col" class="text-end">{escape(name)}</th>'
-        for name in (_("Yes"), _("No"), _("Abstain"), _("Non-voting"))
+        f'<th scope="col" class="text-end">{name}</th>' for _, name in _positions()
     )
     return (
         f'<h2 class="h5 mt-4" id="groups-h">{escape(_("By regional group"))}</h2>'
@@ -227,14 +231,11 @@ def fictional_banner(series) -> str:
 def map_legend() -> str:
     items = "".join(
         f'<li class="list-inline-item"><span class="swatch swatch-{code}"></span> '
-        f"{escape(name)}</li>"
-        for code, name in (
-            ("Y", _("Yes")),
-            ("N", _("No")),
-            ("A", _("Abstain")),
-            ("X", _("Non-voting")),
-            ("none", _("Not a voting member, or no record")),
-        )
+        f"{name}</li>"
+        for code, name in [
+            *_positions(),
+            ("none", escape(_("Not a voting member, or no record"))),
+        ]
     )
     return (
         '<ul class="legend list-inline small mb-1" '
@@ -408,10 +409,7 @@ def _beside(ballot, page) -> str:
         f'<h2 class="h4" id="beside-h">{escape(_("Votes at the same meeting"))}</h2>'
         f'<ul class="list-group mb-3">{"".join(items)}</ul>'
     ]
-    heads = "".join(
-        f'<th scope="col">{escape(name)}</th>'
-        for name in (_("Yes"), _("No"), _("Abstain"), _("Non-voting"))
-    )
+    heads = "".join(f'<th scope="col">{name}</th>' for _, name in _positions())
     region = escape(_("How states voted on one question, then the next"))
     for first, second, table in page.crosstabs:
         caption = _(

@@ -77,10 +77,6 @@ def state_link(iso3: str, name: str) -> str:
     return f'<a href="{_state_url(iso3)}">{escape(name)}</a>'
 
 
-def _link(row) -> str:
-    return row.state.link or state_link(row.state.iso3, row.name)
-
-
 def state_rows(rows, *, with_previous: bool) -> SafeString:
     against = (
         f' <span class="small text-body-secondary">{escape(_("against group"))}</span>'
@@ -91,15 +87,9 @@ def state_rows(rows, *, with_previous: bool) -> SafeString:
     badges = {letter: badge(letter, label) for letter, label in labels.items()}
     badges[None] = ""
     cells = {letter: f"<td>{html}</td>" for letter, html in badges.items()}
-    groups: dict[str, str] = {}
     out = []
     for row in rows:
         state = row.state
-        group = state.group_html or groups.get(state.regional_group)
-        if group is None:
-            group = groups[state.regional_group] = escape(
-                state.get_regional_group_display()
-            )
         cell = badges[row.position]
         if row.against_group:
             cell += against
@@ -115,8 +105,8 @@ def state_rows(rows, *, with_previous: bool) -> SafeString:
                 previous += changed
             previous = f"<td>{previous}</td>"
         out.append(
-            f'<tr><th scope="row" class="fw-normal">{_link(row)}</th>'
-            f"<td>{group}</td><td>{cell}</td>{beside}{previous}</tr>"
+            f'<tr><th scope="row" class="fw-normal">{state.link}</th>'
+            f"<td>{state.group_html}</td><td>{cell}</td>{beside}{previous}</tr>"
         )
     return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
 
@@ -192,7 +182,7 @@ def moves(groups) -> SafeString:
             f"<dt>{badge(first.before, first.before_label)} → "
             f"{badge(first.position, first.position_label)} "
             f'<span class="fw-normal">({len(rows)})</span></dt>'
-            f"<dd>{', '.join(_link(r) for r in rows)}</dd>"
+            f"<dd>{', '.join(r.state.link for r in rows)}</dd>"
         )
     return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
 
@@ -202,10 +192,10 @@ def dissents(groups) -> SafeString:
     out = []
     for first, rows in groups:
         states = ", ".join(
-            f"{_link(r)} ({escape(r.position_label.lower())})" for r in rows
+            f"{r.state.link} ({escape(r.position_label.lower())})" for r in rows
         )
         out.append(
-            f"<dt>{escape(first.state.get_regional_group_display())} "
+            f"<dt>{first.state.group_html} "
             f'<span class="fw-normal">— {majority}: {escape(first.majority_label)}'
             f"</span></dt><dd>{states}</dd>"
         )

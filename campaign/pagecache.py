@@ -21,6 +21,8 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language_from_request
 
 from .models import Ballot, Cosponsorship, MemberState, ResolutionSeries, Vote
+from .prepared import sql_for
+from .shell import anonymous_visitor
 
 LOCAL_ENTRIES = 256
 TIMEOUT = 60 * 60 * 24
@@ -89,10 +91,7 @@ def _compiled(
     def run(key) -> tuple | None:
         alias = "default"
         if alias not in sql:
-            text, params = build(sentinel).query.sql_with_params()
-            if list(params) != [sentinel]:
-                raise RuntimeError("A stamp query must take exactly its key.")
-            sql[alias] = text
+            sql[alias] = sql_for(build(sentinel), [sentinel])
         with connections[alias].cursor() as cursor:
             cursor.execute(sql[alias], [key])
             return cursor.fetchone()
@@ -167,8 +166,7 @@ def cacheable(request) -> bool:
     return (
         settings.PUBLIC_PAGE_CACHE
         and request.method in ("GET", "HEAD")
-        and settings.SESSION_COOKIE_NAME not in request.COOKIES
-        and "messages" not in request.COOKIES
+        and anonymous_visitor(request)
     )
 
 

@@ -27,6 +27,7 @@ from .models import (
     ResolutionSeries,
     Vote,
 )
+from .prepared import sql_for
 from .tallies import Tally, differences
 
 # Amendments and paragraphs are voted on before the draft as a whole.
@@ -66,12 +67,9 @@ class StateRef:
     iso2: str
     name: str
     regional_group: str
-    local: str = ""
-    link: str = ""
-    group_html: str = ""
-
-    def get_regional_group_display(self) -> str:
-        return str(RegionalGroup(self.regional_group).label)
+    local: str
+    link: str
+    group_html: str
 
 
 # Tables of states per language and registry content (see state_table).
@@ -81,14 +79,12 @@ _state_tables_lock = threading.Lock()
 
 @lru_cache(maxsize=1)
 def _states_sql(vendor: str) -> str:
-    sql, params = (
-        MemberState.objects.order_by()
-        .values_list("pk", "iso3", "iso2", "name", "names", "regional_group")
-        .query.sql_with_params()
+    return sql_for(
+        MemberState.objects.order_by().values_list(
+            "pk", "iso3", "iso2", "name", "names", "regional_group"
+        ),
+        [],
     )
-    if params:
-        raise RuntimeError("The states query takes no parameters.")
-    return sql
 
 
 def state_table(language: str) -> dict[int, StateRef]:
@@ -310,15 +306,12 @@ def _votes_sql(vendor: str, count: int) -> str:
     Building it took the ORM longer than the database took to answer it.
     """
     placeholders = [-(i + 1) for i in range(count)]
-    sql, params = (
+    return sql_for(
         Vote.objects.filter(ballot_id__in=placeholders)
         .order_by()
-        .values_list("ballot_id", "state_id", "position", "note")
-        .query.sql_with_params()
+        .values_list("ballot_id", "state_id", "position", "note"),
+        placeholders,
     )
-    if list(params) != placeholders:
-        raise RuntimeError("The votes query takes exactly its ballot ids.")
-    return sql
 
 
 def _votes(ballot_ids: list[int]) -> list[tuple[int, int, str, str]]:

@@ -21,6 +21,8 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from .markup import escape
+
 SLOTS = ("title", "head", "content", "scripts", "path")
 MARK = "\x00"
 
@@ -51,7 +53,7 @@ def _frame(template: str, request) -> list[str]:
 
 def render_slots(request, template: str, slots: dict[str, str]) -> HttpResponse:
     """A response of ``template`` with ``slots`` (escaped HTML) in place."""
-    slots = {**slots, "path": _escape_path(request.path)}
+    slots = {**slots, "path": escape(request.path)}
     if anonymous_visitor(request):
         frame = _frame(template, request)
         # Even indexes are the template's own text, odd ones slot names.
@@ -65,12 +67,6 @@ def render_slots(request, template: str, slots: dict[str, str]) -> HttpResponse:
             request=request,
         )
     return HttpResponse(html)
-
-
-def _escape_path(path: str) -> str:
-    from .markup import escape
-
-    return escape(path)
 
 
 @receiver(setting_changed)

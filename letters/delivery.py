@@ -427,22 +427,21 @@ class HeldMark:
         self.held = (row, statements, provider_message_id)
 
     def with_claim(self, claim) -> int:
-        """Write the held mark, if any, and ``claim``; the claim's row count."""
-        if self.held is None:
-            return ledger_sql.run_atomically([claim])[0]
-        row, statements, provider_message_id = self.held
-        # Should this fail, the mark is still held, for flush() to write alone.
-        *counts, won = ledger_sql.run_atomically([*statements, claim])
-        self.held = None
-        _after_mark(row, counts[0], Outcome.SENT, provider_message_id)
+        """Write the held mark and ``claim`` together; the claim's row count."""
+        [won] = self._write([claim])
         return won
 
     def flush(self) -> None:
         if self.held is not None:
-            row, statements, provider_message_id = self.held
-            moved, _ = ledger_sql.run_atomically(statements)
-            self.held = None
-            _after_mark(row, moved, Outcome.SENT, provider_message_id)
+            self._write([])
+
+    def _write(self, more: list) -> list[int]:
+        row, statements, provider_message_id = self.held
+        counts = ledger_sql.run_atomically([*statements, *more])
+        # Only once written: should that fail, the mark is still held.
+        self.held = None
+        _after_mark(row, counts[0], Outcome.SENT, provider_message_id)
+        return counts[len(statements) :]
 
 
 def build_message(row: Delivery, rendered: Rendered) -> EmailMultiAlternatives:

@@ -123,15 +123,14 @@ def update_delivery(pk: int, *, where: dict, durable: bool = True, **options) ->
     """
     statement = update_statement(pk, where=where, **options)
     if (
-        not durable
-        and _one_text()
+        durable
+        or connection.vendor != "postgresql"
         # Inside a caller's transaction the setting would outlive the claim.
-        and not connection.in_atomic_block
+        or connection.in_atomic_block
     ):
-        return run_atomically([("SET LOCAL synchronous_commit TO OFF", []), statement])[
-            1
-        ]
-    return run_together([statement])[0]
+        return run_together([statement])[0]
+    setting = ("SET LOCAL synchronous_commit TO OFF", [])
+    return run_atomically([setting, statement])[1]
 
 
 def attempt_statement(**values) -> Statement:
