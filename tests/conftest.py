@@ -87,9 +87,10 @@ def eager_tasks():
     """Tasks queued with delay()/delay_on_commit() run at once, in this process."""
     from campaign.celery import app
 
+    before = app.conf.task_always_eager
     app.conf.task_always_eager = True
     yield
-    app.conf.task_always_eager = False
+    app.conf.task_always_eager = before
 
 
 @pytest.fixture

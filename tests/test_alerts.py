@@ -5,7 +5,6 @@ import time_machine
 from django.core import mail
 
 from accounts.models import Role
-from campaign.celery import app
 from campaign.models import Cosponsorship, MemberState, Stance
 from letters import alerts
 from letters.reminders import AlertEvent, Follow
@@ -24,15 +23,7 @@ MORNING = datetime.datetime(2014, 11, 10, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def eager():
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
-
-
-@pytest.fixture
-def sent(eager, django_capture_on_commit_callbacks):
+def sent(eager_tasks, django_capture_on_commit_callbacks):
     """Run a callable with on-commit publishing executed; return new messages."""
 
     def run(fn, *args, **kwargs):

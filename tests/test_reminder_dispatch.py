@@ -9,7 +9,6 @@ from django.core import mail
 from django.db import connection
 
 from accounts.models import Role
-from campaign.celery import app
 from campaign.models import (
     Cosponsorship,
     MemberState,
@@ -38,16 +37,7 @@ DUE = datetime.datetime(2014, 11, 11, 14, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def eager():
-    """Tasks run in-process, so queued messages land in the test outbox."""
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
-
-
-@pytest.fixture
-def dispatch(eager, django_capture_on_commit_callbacks):
+def dispatch(eager_tasks, django_capture_on_commit_callbacks):
     def run(at: datetime.datetime, **kwargs):
         with (
             time_machine.travel(at, tick=False),
@@ -305,7 +295,7 @@ def test_letter_audiences_are_empty_with_a_warning_while_letters_are_absent(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_dispatchers_at_once_on_postgresql_send_each_reminder_once(eager):
+def test_two_dispatchers_at_once_on_postgresql_send_each_reminder_once(eager_tasks):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (set DATABASE_URL=postgres://...)")
     campaign = CampaignFactory()

@@ -7,7 +7,6 @@ from django.core import mail
 from django.core.cache import cache
 from django.urls import reverse
 
-from campaign.celery import app
 from letters import subscriptions
 from letters.reminders import Subscription
 
@@ -23,14 +22,6 @@ def fresh_limits():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def eager():
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
 
 
 @pytest.fixture
@@ -54,7 +45,7 @@ def post(client, url, *, email, at, loaded_at=None, **extra):
 
 
 def test_subscribing_mails_a_confirmation_and_confirming_activates(
-    client, series, eager, django_capture_on_commit_callbacks
+    client, series, eager_tasks, django_capture_on_commit_callbacks
 ):
     url = reverse("subscriptions:subscribe", args=[series.slug])
     with django_capture_on_commit_callbacks(execute=True):
@@ -83,7 +74,7 @@ def test_subscribing_mails_a_confirmation_and_confirming_activates(
 
 
 def test_an_address_already_subscribed_gets_no_new_mail_and_the_page_says_the_same(
-    client, series, eager, django_capture_on_commit_callbacks
+    client, series, eager_tasks, django_capture_on_commit_callbacks
 ):
     SubscriptionFactory(series=series, email="known@example.net")
     url = reverse("subscriptions:subscribe", args=[series.slug])

@@ -17,33 +17,11 @@ from ..mail_helpers import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-]
 SHOTS = Path(os.environ.get("SCREENSHOT_DIR", "/tmp"))
 
 
-@pytest.fixture
-def browser(monkeypatch):
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium is missing at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the
-    # test makes between browser steps are still plain synchronous calls.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
-
-
 def test_invited_drafter_sees_partner_shared_letter_not_partner_private_notes(
-    browser, live_server, worker, otp_enforced
+    chromium, live_server, worker, otp_enforced
 ):
     own = OrganisationFactory(name="Amnesty International (test)", slug="ai")
     partner = OrganisationFactory(name="Human Rights Watch (test)", slug="hrw")
@@ -74,7 +52,7 @@ def test_invited_drafter_sees_partner_shared_letter_not_partner_private_notes(
     )
 
     # The admin signs in with a password and a one-time code, and invites.
-    page = browser.new_page()
+    page = chromium.new_page()
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Email").fill(admin.email)
     page.get_by_label("Password").fill("correct horse 42")
@@ -99,8 +77,8 @@ def test_invited_drafter_sees_partner_shared_letter_not_partner_private_notes(
     )
     path = link[link.index("/accounts/") :]
 
-    # The drafter accepts in a browser of their own, then signs in.
-    drafter = browser.new_context().new_page()
+    # The drafter accepts in a browser window of their own, then signs in.
+    drafter = chromium.new_context().new_page()
     drafter.goto(live_server.url + path)
     drafter.get_by_label("First name").fill("Nia")
     drafter.get_by_label("Password").first.fill("a long pass 9x")

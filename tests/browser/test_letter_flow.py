@@ -11,13 +11,6 @@ from campaign.models import Participation
 from ..factories import OrganisationFactory
 from ..letters.conftest import Coalition, coalition, record  # noqa: F401
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-]
 PASSWORD = "correct horse 42"
 # Set to a folder to keep screenshots of each screen the test passes through.
 SCREENSHOTS = os.environ.get("LETTER_SCREENSHOTS")
@@ -37,21 +30,6 @@ Thank you for cosponsoring the draft.
 {% endif %}
 
 Yours sincerely,"""
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the test's own
-    # database calls are ordinary synchronous ones. Only for this test: the
-    # variable must not leak into other tests' subprocesses.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium is missing at {CHROMIUM} (apt-get install chromium)")
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 def shot(page, name):
@@ -75,7 +53,7 @@ def partner_cell(page, partner):
 
 
 def test_drafting_signing_reapproval_and_preview(
-    browser,
+    chromium,
     live_server,
     coalition: Coalition,  # noqa: F811
     record,  # noqa: F811
@@ -87,7 +65,7 @@ def test_drafting_signing_reapproval_and_preview(
     partner = coalition.partner
 
     # The drafter writes the letter and invites the partner.
-    drafter = sign_in(browser, live_server, coalition.drafter)
+    drafter = sign_in(chromium, live_server, coalition.drafter)
     drafter.goto(
         f"{live_server.url}/staff/campaigns/{coalition.campaign.slug}/letters/new/"
     )
@@ -104,7 +82,7 @@ def test_drafting_signing_reapproval_and_preview(
     drafter.wait_for_selector(f"text={partner.name} is invited to co-sign.")
 
     # The partner's signatory accepts and signs off version 1.
-    signatory = sign_in(browser, live_server, coalition.partner_signatory)
+    signatory = sign_in(chromium, live_server, coalition.partner_signatory)
     signatory.goto(letter_url)
     signatory.click("button:has-text('Accept')")
     signatory.wait_for_selector("text=accepted the invitation")
