@@ -27,7 +27,7 @@ from .models import (
     ResolutionSeries,
     Vote,
 )
-from .prepared import sql_for
+from .prepared import Prepared, sql_for
 from .tallies import Tally, differences
 
 # Amendments and paragraphs are voted on before the draft as a whole.
@@ -321,15 +321,22 @@ def _votes(ballot_ids: list[int]) -> list[tuple[int, int, str, str]]:
         return cursor.fetchall()
 
 
-def ballot_with_series(pk: int) -> tuple[Ballot, list[Ballot]]:
-    """A ballot and every ballot of its series, itself included, in one query."""
-    series_ballots = list(
+_series_ballots = Prepared(
+    lambda pk: (
         Ballot.objects.filter(document__series__documents__ballots__pk=pk)
         .select_related("document__series")
         .order_by("date", "pk")
-    )
+    ),
+    -7_654_321,
+)
+
+
+def ballot_with_series(pk: int) -> tuple[Ballot, list[Ballot]]:
+    """A ballot and every ballot of its series, itself included, in one query."""
+    pk = int(pk)
+    series_ballots = _series_ballots(pk)
     for ballot in series_ballots:
-        if ballot.pk == int(pk):
+        if ballot.pk == pk:
             return ballot, series_ballots
     raise Http404
 
@@ -371,8 +378,9 @@ def ballot_page(
     states = state_table(language or "en")
     current = []
     by_ballot: dict[int, dict[int, str]] = defaultdict(dict)
+    this = ballot.pk
     for ballot_id, state_id, position, note in _votes(sorted(wanted)):
-        if ballot_id == ballot.pk:
+        if ballot_id == this:
             state = states[state_id]
             current.append((state, state.local, position, note))
         else:
@@ -431,19 +439,8 @@ def ballot_page(
     roles = dict(Cosponsorship.Role.choices)
     cosponsorships = [
         CosponsorRow(iso3, name, str(roles.get(role, role)), symbol, since, withdrawn)
-        for iso3, name, role, symbol, since, withdrawn in Cosponsorship.objects.filter(
-            document__series_id=ballot.document.series_id,
-            document__session=ballot.document.session,
-            document__kind__in=DRAFT_KINDS,
-        )
-        .order_by("since", "state__name")
-        .values_list(
-            "state__iso3",
-            "state__name",
-            "role",
-            "document__symbol",
-            "since",
-            "withdrawn_on",
+        for iso3, name, role, symbol, since, withdrawn in _cosponsors(
+            ballot.document.series_id, ballot.document.session
         )
     ]
     page = BallotPage(
@@ -484,6 +481,28 @@ def ballot_page(
             },
         )
     return page
+
+
+_cosponsors = Prepared(
+    lambda series_id, session: (
+        Cosponsorship.objects.filter(
+            document__series_id=series_id,
+            document__session=session,
+            document__kind__in=DRAFT_KINDS,
+        )
+        .order_by("since", "state__name")
+        .values_list(
+            "state__iso3",
+            "state__name",
+            "role",
+            "document__symbol",
+            "since",
+            "withdrawn_on",
+        )
+    ),
+    -7_654_321,
+    32_101,  # a session number within the column's range, yet no real one
+)
 
 
 def tally_sentence(tally: Tally) -> str:

@@ -7,6 +7,13 @@ and send it with their own parameters.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from weakref import WeakKeyDictionary
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models.query import ModelIterable, get_related_populators
+
 
 def sql_for(queryset, params) -> str:
     """The SQL of ``queryset``, checked to take exactly ``params``, in order.
@@ -18,3 +25,95 @@ def sql_for(queryset, params) -> str:
     if list(compiled) != list(params):
         raise RuntimeError(f"The query takes {list(compiled)!r}, not {list(params)!r}.")
     return sql
+
+
+def _same(key, value) -> bool:
+    return type(key) is type(value) and key == value
+
+
+class _Plan:
+    """One connection's compiled query: its SQL, parameters and row layout."""
+
+    def __init__(self, queryset, connection, keys: tuple) -> None:
+        compiler = queryset.query.get_compiler(connection=connection)
+        self.sql, params = compiler.as_sql()
+        # Each compiled parameter is either one of the caller's keys (filled
+        # in on every run) or a constant of the query (kept as compiled).
+        self.slots = []
+        found = set()
+        for value in params:
+            index = next(
+                (i for i, key in enumerate(keys) if _same(key, value)),
+                None,
+            )
+            self.slots.append(index if index is not None else (value,))
+            if index is not None:
+                found.add(index)
+        if found != set(range(len(keys))):
+            raise RuntimeError(f"The query does not take every key of {keys!r}.")
+        self.compiler = compiler
+        self.models = issubclass(queryset._iterable_class, ModelIterable)
+        if self.models:
+            select, klass_info = compiler.select, compiler.klass_info
+            columns = klass_info["select_fields"]
+            self.model = klass_info["model"]
+            self.fields = slice(columns[0], columns[-1] + 1)
+            self.init_list = [f[0].target.attname for f in select[self.fields]]
+            self.related = get_related_populators(klass_info, select, connection.alias)
+
+    def params(self, values: tuple) -> list:
+        return [
+            values[slot] if isinstance(slot, int) else slot[0] for slot in self.slots
+        ]
+
+
+class Prepared:
+    """A queryset built and compiled once per database connection, run many times.
+
+    ``build(*keys)`` returns the queryset for ``keys``; it is called once per
+    connection with the ``sentinels`` (values no real row has, one per key, of
+    the keys' types) to find where the keys go among the compiled parameters.
+    Calling the object runs the SQL with real keys and returns what the
+    queryset would: model instances (with their ``select_related`` objects) or
+    ``values_list`` tuples, through the same database converters.
+    """
+
+    def __init__(self, build: Callable, *sentinels, using: str = DEFAULT_DB_ALIAS):
+        self.build = build
+        self.sentinels = sentinels
+        self.using = using
+        self._plans: WeakKeyDictionary = WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def _plan(self, connection) -> _Plan:
+        plan = self._plans.get(connection)
+        if plan is None:
+            plan = _Plan(self.build(*self.sentinels), connection, self.sentinels)
+            with self._lock:
+                self._plans[connection] = plan
+        return plan
+
+    def __call__(self, *keys) -> list:
+        if len(keys) != len(self.sentinels):
+            raise TypeError(f"Expected {len(self.sentinels)} keys, got {len(keys)}.")
+        connection = connections[self.using]
+        plan = self._plan(connection)
+        with connection.cursor() as cursor:
+            cursor.execute(plan.sql, plan.params(keys))
+            rows = cursor.fetchall()
+        rows = plan.compiler.results_iter([rows], tuple_expected=True)
+        if not plan.models:
+            return list(rows)
+        model, fields, init_list, related = (
+            plan.model,
+            plan.fields,
+            plan.init_list,
+            plan.related,
+        )
+        objects = []
+        for row in rows:
+            obj = model.from_db(self.using, init_list, row[fields])
+            for populator in related:
+                populator.populate(row, obj)
+            objects.append(obj)
+        return objects
