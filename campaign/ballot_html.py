@@ -13,11 +13,12 @@ from functools import cache, lru_cache
 
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from . import markup
+from .forms import StateFilterForm
 from .markup import escape
+from .markup import gettext as _
 from .models import Ballot, Body, Outcome, Position
 from .tallies import Tally
 
@@ -43,9 +44,9 @@ def _question(ballot) -> str:
     return markup.choice(Ballot.Question, ballot.question)
 
 
-def _positions() -> list[tuple[str, str]]:
+def _positions() -> tuple[tuple[str, str], ...]:
     """Each position's letter and escaped label, in the order tables list them."""
-    return [(letter, escape(label)) for letter, label in Position.choices]
+    return markup.labels(Position, escaped=True)
 
 
 def _or_dash(value) -> str:
@@ -475,6 +476,12 @@ def _changes(page) -> str:
     return "".join(out)
 
 
+def _filters(form) -> str:
+    if form is None:
+        return markup.blank_filter_fields(StateFilterForm)
+    return markup.filter_fields(form)
+
+
 def _states(ballot, page, rows, form, filtered: bool) -> str:
     show_all = ""
     if filtered:
@@ -514,7 +521,7 @@ def _states(ballot, page, rows, form, filtered: bool) -> str:
         '<section aria-labelledby="states-h" class="mb-4" id="states">'
         f'<h2 class="h4" id="states-h">{escape(_("How each state voted"))}</h2>'
         '<form method="get" action="#states" class="row g-2 align-items-end mb-2">'
-        f"{markup.filter_fields(form)}"
+        f"{_filters(form)}"
         '<div class="col-auto"><button type="submit" class="btn btn-sm btn-primary">'
         f"{escape(_('Show'))}</button>{show_all}</div></form>"
         '<div class="table-responsive">'

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -46,11 +46,11 @@ def group_majorities(
     positions: Mapping[int, str], groups: Mapping[int, str]
 ) -> dict[str, str | None]:
     """Each regional group's majority position, or None where there is none."""
-    counts: dict[str, Counter] = {}
+    counts: dict[str, Counter] = defaultdict(Counter)
     for state_id, position in positions.items():
         group = groups.get(state_id)
         if group and position in CAST:
-            counts.setdefault(group, Counter())[position] += 1
+            counts[group][position] += 1
     result = {}
     for group, counter in counts.items():
         position, count = counter.most_common(1)[0]

@@ -15,7 +15,39 @@ from django.urls import reverse
 from django.utils import formats
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as django_gettext
+
+# Translations already looked up, by language and message: a page asks for a
+# hundred strings, and Django's lookup of each costs more than writing it out.
+_translations: dict[tuple[str | None, str], str] = {}
+
+
+def gettext(message: str) -> str:
+    """Django's gettext of a literal message, kept per language."""
+    key = (get_language(), message)
+    try:
+        return _translations[key]
+    except KeyError:
+        value = _translations[key] = django_gettext(message)
+        return value
+
+
+_ = gettext
+
+
+@lru_cache(maxsize=64)
+def _labels(
+    choices, language: str | None, escaped: bool
+) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (value, html.escape(str(label)) if escaped else str(label))
+        for value, label in choices.choices
+    )
+
+
+def labels(choices, *, escaped: bool = False) -> tuple[tuple[str, str], ...]:
+    """(value, label) of each of ``choices`` in the active language, in order."""
+    return _labels(choices, get_language(), escaped)
 
 
 def escape(value) -> str:
@@ -38,7 +70,7 @@ def date(value) -> str:
 
 @lru_cache(maxsize=1024)
 def _choice(choices, value: str, language: str) -> str:
-    return escape(dict(choices.choices).get(value, value))
+    return escape(dict(_labels(choices, language, False)).get(value, value))
 
 
 def choice(choices, value: str) -> str:
@@ -54,12 +86,18 @@ def choice(choices, value: str) -> str:
 def _forget_formats(**kwargs) -> None:
     _date.cache_clear()
     _choice.cache_clear()
+    _labels.cache_clear()
+    _blank_filter_fields.cache_clear()
+    _translations.clear()
+
+
+@lru_cache(maxsize=256)
+def _badge(letter: str, label: str) -> str:
+    return f'<span class="badge badge-{letter}">{escape(label)}</span>'
 
 
 def badge(letter: str | None, label: str) -> str:
-    if not letter:
-        return ""
-    return f'<span class="badge badge-{letter}">{escape(label)}</span>'
+    return _badge(letter, str(label)) if letter else ""
 
 
 @cache
@@ -161,6 +199,16 @@ def filter_fields(form) -> SafeString:
     return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
 
 
+@lru_cache(maxsize=16)
+def _blank_filter_fields(form_class, language: str | None) -> SafeString:
+    return filter_fields(form_class())
+
+
+def blank_filter_fields(form_class) -> SafeString:
+    """``filter_fields`` of an unbound ``form_class``, made once per language."""
+    return _blank_filter_fields(form_class, get_language())
+
+
 def cosponsor_rows(cosponsorships) -> SafeString:
     out = []
     for c in cosponsorships:
@@ -189,11 +237,13 @@ def moves(groups) -> SafeString:
 
 def dissents(groups) -> SafeString:
     majority = escape(_("majority"))
+    lowered = {}
     out = []
     for first, rows in groups:
-        states = ", ".join(
-            f"{r.state.link} ({escape(r.position_label.lower())})" for r in rows
-        )
+        for r in rows:
+            if r.position not in lowered:
+                lowered[r.position] = escape(r.position_label.lower())
+        states = ", ".join(f"{r.state.link} ({lowered[r.position]})" for r in rows)
         out.append(
             f"<dt>{first.state.group_html} "
             f'<span class="fw-normal">— {majority}: {escape(first.majority_label)}'

@@ -12,9 +12,9 @@ from functools import lru_cache
 from django.db import connection
 from django.db.models import Count, Q
 from django.http import Http404
-from django.utils.translation import gettext as _
 
 from . import changes, charts, markup, worldmap
+from .markup import gettext as _
 from .models import (
     POSITION_LETTERS,
     Ballot,
@@ -50,7 +50,7 @@ def ballot_label(ballot: Ballot) -> str:
 
 def position_labels() -> dict[str, str]:
     """Each position's label in the active language, translated once per page."""
-    return {value: str(label) for value, label in Position.choices}
+    return dict(markup.labels(Position))
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +105,7 @@ def state_table(language: str) -> dict[int, StateRef]:
     if table is not None:
         return table
     code = (language or "en").split("-")[0]
-    groups = {value: markup.escape(label) for value, label in RegionalGroup.choices}
+    groups = dict(markup.labels(RegionalGroup, escaped=True))
     table = {}
     for pk, iso3, iso2, name, names, group in rows:
         local = (json.loads(names) if names else {}).get(code) or name
@@ -217,7 +217,7 @@ def summarise(ballot: Ballot, votes: list[tuple[str, str]]) -> Summary:
         GroupRow(
             code, str(label), Tally.from_positions(by_group[code]), majorities.get(code)
         )
-        for code, label in RegionalGroup.choices
+        for code, label in markup.labels(RegionalGroup)
     ]
     reported = ballot.reported_tally
     summary = Summary(
@@ -436,7 +436,7 @@ def ballot_page(
             )
         )
 
-    roles = dict(Cosponsorship.Role.choices)
+    roles = dict(markup.labels(Cosponsorship.Role))
     cosponsorships = [
         CosponsorRow(iso3, name, str(roles.get(role, role)), symbol, since, withdrawn)
         for iso3, name, role, symbol, since, withdrawn in _cosponsors(

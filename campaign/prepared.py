@@ -52,6 +52,9 @@ class _Plan:
         if found != set(range(len(keys))):
             raise RuntimeError(f"The query does not take every key of {keys!r}.")
         self.compiler = compiler
+        self.converters = compiler.get_converters(
+            [column[0] for column in compiler.select[: compiler.col_count]]
+        )
         self.models = issubclass(queryset._iterable_class, ModelIterable)
         if self.models:
             select, klass_info = compiler.select, compiler.klass_info
@@ -101,9 +104,10 @@ class Prepared:
         with connection.cursor() as cursor:
             cursor.execute(plan.sql, plan.params(keys))
             rows = cursor.fetchall()
-        rows = plan.compiler.results_iter([rows], tuple_expected=True)
+        if plan.converters:
+            rows = plan.compiler.apply_converters(rows, plan.converters)
         if not plan.models:
-            return list(rows)
+            return [tuple(row) for row in rows]
         model, fields, init_list, related = (
             plan.model,
             plan.fields,

@@ -66,11 +66,12 @@ def is_live(ballot: Ballot) -> bool:
 
 
 def ballot_detail(request, pk):
-    form = StateFilterForm(request.GET or None)
-    if form.is_bound and not form.is_valid():
+    # Without filters the form is the same blank one for everyone (None).
+    form = StateFilterForm(request.GET) if request.GET else None
+    if form is not None and not form.is_valid():
         # Bad filters: say so and show every state; such pages are not cached.
         return _render_ballot(request, pk, form, {})
-    filters = form.cleaned_data if form.is_bound else {}
+    filters = form.cleaned_data if form is not None else {}
     stamp = pagecache.ballot_stamp(pk)
     return pagecache.cached_response(
         request,
