@@ -27,7 +27,7 @@ from .models import (
     ResolutionSeries,
     Vote,
 )
-from .prepared import Prepared, sql_for
+from .prepared import Prepared, sql_for_one_json_value
 from .tallies import Tally, differences
 
 # Amendments and paragraphs are voted on before the draft as a whole.
@@ -77,10 +77,10 @@ _state_tables: dict[tuple, dict[int, StateRef]] = {}
 _state_tables_lock = threading.Lock()
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=2)
 def _states_sql(vendor: str) -> str:
-    return sql_for(
-        MemberState.objects.order_by().values_list(
+    return sql_for_one_json_value(
+        MemberState.objects.order_by("pk").values_list(
             "pk", "iso3", "iso2", "name", "names", "regional_group"
         ),
         [],
@@ -90,25 +90,24 @@ def _states_sql(vendor: str) -> str:
 def state_table(language: str) -> dict[int, StateRef]:
     """Every state by id, with its name in ``language`` and its markup.
 
-    The registry is read on every call (one small query, no JSON decoding in
-    the database); what is made from it is kept per process for as long as the
-    rows read are the same, so a renamed state shows at once.
+    The registry is read on every call (one small query answering one value);
+    what is made from it is kept per process for as long as that value is the
+    same, so a renamed state shows at once.
     """
     with connection.cursor() as cursor:
         cursor.execute(_states_sql(connection.vendor))
-        rows = tuple(
-            row if isinstance(row[4], str) else (*row[:4], json.dumps(row[4]), row[5])
-            for row in cursor.fetchall()
-        )
-    key = (language, rows)
+        registry = cursor.fetchone()[0]
+    key = (language, registry)
     table = _state_tables.get(key)
     if table is not None:
         return table
     code = (language or "en").split("-")[0]
     groups = dict(markup.labels(RegionalGroup, escaped=True))
     table = {}
-    for pk, iso3, iso2, name, names, group in rows:
-        local = (json.loads(names) if names else {}).get(code) or name
+    for pk, iso3, iso2, name, names, group in json.loads(registry):
+        if isinstance(names, str):  # SQLite keeps JSON as text
+            names = json.loads(names or "{}")
+        local = (names or {}).get(code) or name
         table[pk] = StateRef(
             pk,
             iso3,
@@ -306,7 +305,7 @@ def _votes_sql(vendor: str, count: int) -> str:
     Building it took the ORM longer than the database took to answer it.
     """
     placeholders = [-(i + 1) for i in range(count)]
-    return sql_for(
+    return sql_for_one_json_value(
         Vote.objects.filter(ballot_id__in=placeholders)
         .order_by()
         .values_list("ballot_id", "state_id", "position", "note"),
@@ -314,11 +313,11 @@ def _votes_sql(vendor: str, count: int) -> str:
     )
 
 
-def _votes(ballot_ids: list[int]) -> list[tuple[int, int, str, str]]:
-    """(ballot id, state id, position, note) of every vote on ``ballot_ids``."""
+def _votes(ballot_ids: list[int]) -> list[list]:
+    """[ballot id, state id, position, note] of every vote on ``ballot_ids``."""
     with connection.cursor() as cursor:
         cursor.execute(_votes_sql(connection.vendor, len(ballot_ids)), ballot_ids)
-        return cursor.fetchall()
+        return json.loads(cursor.fetchone()[0])
 
 
 _series_ballots = Prepared(
