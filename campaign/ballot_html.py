@@ -143,7 +143,7 @@ def summary_html(
     """
     poll = ""
     if live:
-        url = reverse("campaign:ballot_live", args=[ballot.pk])
+        url = markup.url("campaign:ballot_live", ballot.pk)
         poll = (
             f' hx-get="{url}?v={escape(shown)}&amp;p={escape(version)}" '
             f'hx-trigger="every {int(poll_seconds)}s" hx-swap="outerHTML"'
@@ -162,7 +162,7 @@ def summary_html(
         )
         out.append(
             f'<div class="alert alert-info py-2" role="status">{escape(message)} '
-            f'<a href="{ballot.get_absolute_url()}">{escape(_("Reload the page"))}'
+            f'<a href="{_ballot_url(ballot)}">{escape(_("Reload the page"))}'
             "</a></div>"
         )
     if not ballot.is_recorded:
@@ -255,6 +255,10 @@ def _urls(pk: int, slug: str) -> dict[str, str]:
     }
 
 
+def _ballot_url(ballot) -> str:
+    return markup.url("campaign:ballot_detail", ballot.pk)
+
+
 def title(ballot) -> str:
     return f"{escape(label(ballot))} — {_outcome(ballot)}"
 
@@ -267,7 +271,7 @@ def head(*, ballot, series, summary, live: bool, site_url: str) -> str:
         result = f"{result}: {escape(headline_totals(headline))}"
     where = f"{_body(ballot)}, {_date(ballot.date)}"
     fictional = f" ({escape(_('fictional exercise'))})" if series.is_fictional else ""
-    url = f"{site_url}{ballot.get_absolute_url()}"
+    url = f"{site_url}{_ballot_url(ballot)}"
     links = _urls(ballot.pk, series.slug)
     description = f"{result} — {where}{fictional}"
     out = [
@@ -319,9 +323,10 @@ def content(
 ) -> str:
     """Everything inside <main>: result, map, related votes, states, data."""
     links = _urls(ballot.pk, series.slug)
+    series_url = markup.url("campaign:series_detail", series.slug)
     out = [
         f'<nav aria-label="{escape(_("Breadcrumb"))}"><ol class="breadcrumb">'
-        f'<li class="breadcrumb-item"><a href="{series.get_absolute_url()}">'
+        f'<li class="breadcrumb-item"><a href="{series_url}">'
         f"{escape(series.title)}</a></li>"
         '<li class="breadcrumb-item active" aria-current="page">'
         f"{escape(ballot.document.symbol)}</li></ol></nav>",
@@ -402,7 +407,7 @@ def _beside(ballot, page) -> str:
             )
         else:
             items.append(
-                f'<li class="list-group-item"><a href="{other.get_absolute_url()}">'
+                f'<li class="list-group-item"><a href="{_ballot_url(other)}">'
                 f"{escape(label(other))}</a> — {what}</li>"
             )
     out = [
@@ -438,7 +443,7 @@ def _changes(page) -> str:
             '<h2 class="h4" id="changes-h">'
             f"{escape(_('Changed position since the last vote'))}</h2>"
             f'<p class="small text-body-secondary">{escape(_("Compared with"))} '
-            f'<a href="{previous.get_absolute_url()}">{escape(label(previous))}</a> '
+            f'<a href="{_ballot_url(previous)}">{escape(label(previous))}</a> '
             f"({_date(previous.date)}).</p>"
         )
         if page.changes:
@@ -487,7 +492,7 @@ def _states(ballot, page, rows, form, filtered: bool) -> str:
     if filtered:
         show_all = (
             ' <a class="btn btn-sm btn-link" '
-            f'href="{ballot.get_absolute_url()}#states">{escape(_("Show all"))}</a>'
+            f'href="{_ballot_url(ballot)}#states">{escape(_("Show all"))}</a>'
         )
     columns = [
         f'<th scope="col">{escape(_("State"))}</th>',

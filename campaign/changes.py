@@ -51,11 +51,16 @@ def group_majorities(
         group = groups.get(state_id)
         if group and position in CAST:
             counts[group][position] += 1
-    result = {}
-    for group, counter in counts.items():
-        position, count = counter.most_common(1)[0]
-        result[group] = position if count * 2 > sum(counter.values()) else None
-    return result
+    return {group: majority(counter) for group, counter in counts.items()}
+
+
+def majority(counts: Mapping[str, int]) -> str | None:
+    """The position more than half of those voting yes, no or abstain chose."""
+    cast = sum(counts.get(position, 0) for position in CAST)
+    for position in CAST:
+        if counts.get(position, 0) * 2 > cast:
+            return position
+    return None
 
 
 def against_majority(

@@ -204,20 +204,30 @@ class Summary:
 
 def summarise(ballot: Ballot, votes: list[tuple[str, str]]) -> Summary:
     """``votes`` are (regional group, position) pairs of the ballot."""
-    positions = [p for _, p in votes]
-    tally = Tally.from_positions(positions)
-    by_group: dict[str, list[str]] = defaultdict(list)
+    by_group: dict[str, dict[str, int]] = {}
     for group, position in votes:
-        by_group[group].append(position)
-    majorities = changes.group_majorities(
-        dict(enumerate(positions)), dict(enumerate(g for g, _ in votes))
+        counts = by_group.get(group)
+        if counts is None:
+            counts = by_group[group] = dict.fromkeys(POSITION_LETTERS, 0)
+        counts[position] += 1
+    fields = Tally.FIELDS_BY_POSITION.items()
+    tally = Tally(
+        **{
+            field: sum(counts[letter] for counts in by_group.values())
+            for field, letter in fields
+        }
     )
-    groups = [
-        GroupRow(
-            code, str(label), Tally.from_positions(by_group[code]), majorities.get(code)
+    groups = []
+    for code, label in markup.labels(RegionalGroup):
+        counts = by_group.get(code) or dict.fromkeys(POSITION_LETTERS, 0)
+        groups.append(
+            GroupRow(
+                code,
+                label,
+                Tally(**{field: counts[letter] for field, letter in fields}),
+                changes.majority(counts),
+            )
         )
-        for code, label in markup.labels(RegionalGroup)
-    ]
     reported = ballot.reported_tally
     summary = Summary(
         ballot=ballot,
