@@ -8,8 +8,9 @@ import pytest
 from django.core.cache import cache
 from django.db.models import F
 from django.urls import reverse
+from django.utils import translation
 
-from campaign import changes, pagecache, services
+from campaign import changes, markup, pagecache, services
 from campaign.models import Ballot, Cosponsorship, MemberState, Vote
 
 from .factories import BallotFactory, DocumentFactory, SeriesFactory
@@ -412,6 +413,26 @@ def test_state_names_and_labels_follow_the_language(client):
     assert "Alemania" in body.decode()
     arabic = client.get("/", HTTP_ACCEPT_LANGUAGE="ar").content.decode()
     assert 'dir="rtl"' in arabic and "bootstrap.rtl.min.css" in arabic
+
+
+def test_pages_written_in_turn_each_speak_their_visitors_language(client, settings):
+    # Each page looks its language up once (markup.page_language); the next
+    # page, in another language, must not inherit it.
+    settings.PUBLIC_PAGE_CACHE = False
+    ballot = BallotFactory()
+    record(ballot, {"DEU": "Y"})
+    url = ballot.get_absolute_url()
+    for language, name, heading in [
+        ("fr", "Allemagne", "Le vote de chaque État"),
+        ("es", "Alemania", "Cómo votó cada Estado"),
+        ("en", "Germany", "How each state voted"),
+        ("fr", "Allemagne", "Le vote de chaque État"),
+    ]:
+        body = client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert name in body and heading in body, language
+        assert "Cómo votó" not in body or language == "es"
+    with translation.override("es"):
+        assert markup.gettext("How each state voted") == "Cómo votó cada Estado"
 
 
 def test_language_switcher_posts_without_a_per_visitor_token(client):

@@ -8,7 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import get_language
 
-from campaign import ballot_html, pagecache, pages, shell
+from campaign import ballot_html, markup, pagecache, pages, shell
 from campaign.forms import StateFilterForm
 from campaign.models import Ballot, MemberState, Outcome, ResolutionSeries
 
@@ -85,6 +85,11 @@ def ballot_detail(request, pk):
 
 
 def _render_ballot(request, pk, form, filters, version=""):
+    with markup.page_language():
+        return _write_ballot(request, pk, form, filters, version)
+
+
+def _write_ballot(request, pk, form, filters, version):
     ballot, series_ballots = pages.ballot_with_series(pk)
     page = pages.ballot_page(
         ballot, language=get_language(), series_ballots=series_ballots
