@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from django.db import connection
 from django.db.models import Count, Q
+from django.db.models.fields.json import KT
 from django.http import Http404
 
 from . import changes, charts, markup, worldmap
@@ -27,7 +28,7 @@ from .models import (
     ResolutionSeries,
     Vote,
 )
-from .prepared import Prepared, sql_for_one_json_value
+from .prepared import Prepared, one_json_value, sql_for
 from .tallies import Tally, differences
 
 # Amendments and paragraphs are voted on before the draft as a whole.
@@ -58,8 +59,8 @@ class StateRef:
     """What a ballot page shows of a state: read as plain values, not a model.
 
     ``local`` is the name in the page's language; ``link`` (to the state's
-    page) and ``group_html`` are that name and the group's label as escaped
-    HTML, made once per state rather than once per mention.
+    page), ``group_html`` and ``local_html`` are that name and the group's
+    label as escaped HTML, made once per state rather than once per mention.
     """
 
     pk: int
@@ -70,6 +71,7 @@ class StateRef:
     local: str
     link: str
     group_html: str
+    local_html: str
 
 
 # Tables of states per language and registry content (see state_table).
@@ -77,14 +79,14 @@ _state_tables: dict[tuple, dict[int, StateRef]] = {}
 _state_tables_lock = threading.Lock()
 
 
-@lru_cache(maxsize=2)
-def _states_sql(vendor: str) -> str:
-    return sql_for_one_json_value(
-        MemberState.objects.order_by("pk").values_list(
-            "pk", "iso3", "iso2", "name", "names", "regional_group"
-        ),
-        [],
+@lru_cache(maxsize=16)
+def _states_sql(vendor: str, code: str) -> tuple[str, tuple]:
+    """The registry query, with each state's name in language ``code``."""
+    queryset = MemberState.objects.order_by("pk").values_list(
+        "pk", "iso3", "iso2", "name", KT(f"names__{code}"), "regional_group"
     )
+    sql, params = queryset.query.sql_with_params()
+    return one_json_value(queryset, sql), params
 
 
 def state_table(language: str) -> dict[int, StateRef]:
@@ -94,20 +96,18 @@ def state_table(language: str) -> dict[int, StateRef]:
     what is made from it is kept per process for as long as that value is the
     same, so a renamed state shows at once.
     """
+    code = (language or "en").split("-")[0]
     with connection.cursor() as cursor:
-        cursor.execute(_states_sql(connection.vendor))
+        cursor.execute(*_states_sql(connection.vendor, code))
         registry = cursor.fetchone()[0]
-    key = (language, registry)
+    key = (code, registry)
     table = _state_tables.get(key)
     if table is not None:
         return table
-    code = (language or "en").split("-")[0]
     groups = dict(markup.labels(RegionalGroup, escaped=True))
     table = {}
-    for pk, iso3, iso2, name, names, group in json.loads(registry):
-        if isinstance(names, str):  # SQLite keeps JSON as text
-            names = json.loads(names or "{}")
-        local = (names or {}).get(code) or name
+    for pk, iso3, iso2, name, local, group in json.loads(registry):
+        local = local or name
         table[pk] = StateRef(
             pk,
             iso3,
@@ -117,6 +117,7 @@ def state_table(language: str) -> dict[int, StateRef]:
             local,
             markup.state_link(iso3, local),
             groups.get(group, ""),
+            markup.escape(local),
         )
     with _state_tables_lock:
         if len(_state_tables) >= 16:
@@ -135,6 +136,10 @@ class StateRow:
     labels: dict[str, str]
     before: str | None = None
     group_majority: str | None = None
+    # Whether the position differs from ``before`` and from a group majority:
+    # set by the page as it builds the rows (see ballot_page).
+    changed: bool = False
+    against_group: bool = False
 
     @property
     def position_label(self) -> str:
@@ -151,18 +156,6 @@ class StateRow:
     @property
     def beside_labelled(self) -> list[tuple[str, str]]:
         return [(p or "", self.labels[p] if p else "") for p in self.beside]
-
-    @property
-    def changed(self) -> bool:
-        return self.before is not None and self.before != self.position
-
-    @property
-    def against_group(self) -> bool:
-        return (
-            self.group_majority is not None
-            and self.position in changes.CAST
-            and self.position != self.group_majority
-        )
 
 
 @dataclass
@@ -315,12 +308,12 @@ def _votes_sql(vendor: str, count: int) -> str:
     Building it took the ORM longer than the database took to answer it.
     """
     placeholders = [-(i + 1) for i in range(count)]
-    return sql_for_one_json_value(
+    queryset = (
         Vote.objects.filter(ballot_id__in=placeholders)
         .order_by()
-        .values_list("ballot_id", "state_id", "position", "note"),
-        placeholders,
+        .values_list("ballot_id", "state_id", "position", "note")
     )
+    return one_json_value(queryset, sql_for(queryset, placeholders))
 
 
 def _votes(ballot_ids: list[int]) -> list[list]:
@@ -404,19 +397,26 @@ def ballot_page(
     other_positions = [by_ballot[b.pk] for b in others]
 
     labels = position_labels()
-    rows = [
-        StateRow(
-            state=state,
-            labels=labels,
-            name=name,
-            position=position,
-            note=note,
-            beside=[p.get(state.pk) for p in other_positions],
-            before=before.get(state.pk),
-            group_majority=majorities.get(state.regional_group),
+    cast = changes.CAST
+    rows = []
+    for state, name, position, note in current:
+        pk = state.pk
+        was = before.get(pk)
+        majority = majorities.get(state.regional_group)
+        rows.append(
+            StateRow(
+                state,
+                name,
+                position,
+                note,
+                [p.get(pk) for p in other_positions],
+                labels,
+                was,
+                majority,
+                was is not None and was != position,
+                majority is not None and position in cast and position != majority,
+            )
         )
-        for state, name, position, note in current
-    ]
     rows.sort(key=lambda r: r.name)
     tally = summary.tally
 
@@ -468,9 +468,13 @@ def ballot_page(
         cosponsor_steps=cosponsor_steps(cosponsorships),
     )
     if figures and summary.has_record:
+        label_html = dict(markup.labels(Position, escaped=True))
         page.map_svg = worldmap.render_map(
             positions={r.state.iso2: r.position for r in rows},
-            labels={r.state.iso2: f"{r.name}: {labels[r.position]}" for r in rows},
+            titles={
+                r.state.iso2: f"{r.state.local_html}: {label_html[r.position]}"
+                for r in rows
+            },
             title=_("World map of positions on %(ballot)s")
             % {"ballot": ballot_label(ballot)},
             description=_(

@@ -32,16 +32,15 @@ def _same(key, value) -> bool:
     return isinstance(value, type(key)) and value == key
 
 
-def sql_for_one_json_value(queryset, params) -> str:
-    """``sql_for`` a ``values_list`` queryset, rewritten to answer one row: a
-    JSON array of its rows, each an array.
+def one_json_value(queryset, sql: str) -> str:
+    """``sql``, the SQL of a ``values_list`` queryset, rewritten to answer one
+    row: a JSON array of its rows, each an array.
 
     A page reading hundreds of rows from SQLite releases and takes back the
     interpreter lock once per row, and in a threaded server every taking back
     waits behind the other threads: one value costs one wait. PostgreSQL sends
     the rows in one message anyway, but one value also spares a tuple per row.
     """
-    sql = sql_for(queryset, params)
     compiler = queryset.query.get_compiler(using=queryset.db)
     compiler.setup_query()
     names = ", ".join(

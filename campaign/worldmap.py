@@ -23,11 +23,13 @@ def _shapes() -> tuple[str, list[tuple[str, str]]]:
 def render_map(
     *,
     positions: Mapping[str, str],
-    labels: Mapping[str, str],
+    titles: Mapping[str, str],
     title: str,
     description: str,
 ) -> str:
-    """Inline SVG markup; ``positions`` and ``labels`` are keyed by ISO alpha-2.
+    """Inline SVG markup; ``positions`` and ``titles`` are keyed by ISO alpha-2.
+
+    ``titles`` (each state's name and position) are escaped HTML already.
 
     Colours come from classes (``map-Y``, ``map-N`` ...) in site.css, so the
     markup needs no inline style; every state also has a <title> naming it
@@ -47,8 +49,7 @@ def render_map(
             parts.append(f'<g class="map-none">{body}</g>')
         else:
             parts.append(
-                f'<g class="map-{position}"><title>{escape(labels[upper])}</title>'
-                f"{body}</g>"
+                f'<g class="map-{position}"><title>{titles[upper]}</title>{body}</g>'
             )
     parts.append("</svg>")
     return "".join(parts)
