@@ -28,7 +28,7 @@ from .models import (
     ResolutionSeries,
     Vote,
 )
-from .prepared import Prepared, one_json_value, sql_for
+from .prepared import Prepared, Slots, one_json_value, sql_for
 from .tallies import Tally, differences
 
 # Amendments and paragraphs are voted on before the draft as a whole.
@@ -89,17 +89,19 @@ def _states_sql(vendor: str, code: str) -> tuple[str, tuple]:
     return one_json_value(queryset, sql), params
 
 
-def state_table(language: str) -> dict[int, StateRef]:
+def state_table(language: str, registry: str | None = None) -> dict[int, StateRef]:
     """Every state by id, with its name in ``language`` and its markup.
 
-    The registry is read on every call (one small query answering one value);
-    what is made from it is kept per process for as long as that value is the
-    same, so a renamed state shows at once.
+    The registry is read on every call (one small query answering one value,
+    or ``registry``, that value read by the caller); what is made from it is
+    kept per process for as long as that value is the same, so a renamed
+    state shows at once.
     """
-    code = (language or "en").split("-")[0]
-    with connection.cursor() as cursor:
-        cursor.execute(*_states_sql(connection.vendor, code))
-        registry = cursor.fetchone()[0]
+    code = _code(language)
+    if registry is None:
+        with connection.cursor() as cursor:
+            cursor.execute(*_states_sql(connection.vendor, code))
+            registry = cursor.fetchone()[0]
     key = (code, registry)
     table = _state_tables.get(key)
     if table is not None:
@@ -124,6 +126,10 @@ def state_table(language: str) -> dict[int, StateRef]:
             _state_tables.clear()
         _state_tables[key] = table
     return table
+
+
+def _code(language: str | None) -> str:
+    return (language or "en").split("-")[0]
 
 
 @dataclass(slots=True)
@@ -301,26 +307,73 @@ class BallotPage:
         return [(rows[0], rows) for rows in groups.values()]
 
 
-@lru_cache(maxsize=16)
-def _votes_sql(vendor: str, count: int) -> str:
-    """The votes query's SQL for ``count`` ballots, built by the ORM once.
+def _cosponsors_query(series_id, session):
+    return (
+        Cosponsorship.objects.filter(
+            document__series_id=series_id,
+            document__session=session,
+            document__kind__in=DRAFT_KINDS,
+        )
+        .order_by("since", "state__name")
+        .values_list(
+            "state__iso3",
+            "state__name",
+            "role",
+            "document__symbol",
+            "since",
+            "withdrawn_on",
+        )
+    )
 
-    Building it took the ORM longer than the database took to answer it.
+
+# Keys no real row has (a session number within its column's range).
+_SERIES_KEY, _SESSION_KEY = -7_654_321, 32_101
+
+
+@lru_cache(maxsize=64)
+def _page_data_sql(vendor: str, code: str, count: int) -> tuple[str, list, Slots]:
+    """One statement answering three JSON values: the votes on ``count``
+    ballots, the registry with names in language ``code``, and the cosponsors
+    of a series' session. Built by the ORM once; one round trip per page.
     """
     placeholders = [-(i + 1) for i in range(count)]
-    queryset = (
+    votes = (
         Vote.objects.filter(ballot_id__in=placeholders)
         .order_by()
         .values_list("ballot_id", "state_id", "position", "note")
     )
-    return one_json_value(queryset, sql_for(queryset, placeholders))
+    states_sql, states_params = _states_sql(vendor, code)
+    cosponsors = _cosponsors_query(_SERIES_KEY, _SESSION_KEY)
+    cosponsors_sql, cosponsors_params = cosponsors.query.sql_with_params()
+    sql = (
+        f"SELECT ({one_json_value(votes, sql_for(votes, placeholders))}), "
+        f"({states_sql}), ({one_json_value(cosponsors, cosponsors_sql)})"
+    )
+    return (
+        sql,
+        list(states_params),
+        Slots(cosponsors_params, (_SERIES_KEY, _SESSION_KEY)),
+    )
 
 
-def _votes(ballot_ids: list[int]) -> list[list]:
-    """[ballot id, state id, position, note] of every vote on ``ballot_ids``."""
+def _page_data(
+    ballot_ids: list[int], language: str, series_id: int, session: int
+) -> tuple[list[list], str, list[list]]:
+    """The votes on ``ballot_ids`` ([ballot id, state id, position, note]),
+    the registry's value for ``state_table``, and the series' cosponsors in
+    ``session`` ([iso3, name, role, symbol, since, withdrawn on])."""
+    sql, states_params, cosponsor_slots = _page_data_sql(
+        connection.vendor, _code(language), len(ballot_ids)
+    )
+    params = [
+        *ballot_ids,
+        *states_params,
+        *cosponsor_slots.fill((series_id, session)),
+    ]
     with connection.cursor() as cursor:
-        cursor.execute(_votes_sql(connection.vendor, len(ballot_ids)), ballot_ids)
-        return json.loads(cursor.fetchone()[0])
+        cursor.execute(sql, params)
+        votes, registry, cosponsors = cursor.fetchone()
+    return json.loads(votes), registry, json.loads(cosponsors)
 
 
 _series_ballots = Prepared(
@@ -350,7 +403,8 @@ def ballot_page(
     figures: bool = True,
     series_ballots: list[Ballot] | None = None,
 ) -> BallotPage:
-    """Three queries: the series' ballots, their votes, cosponsors (and the ballot).
+    """Two queries: the series' ballots; their votes, the registry and the
+    cosponsors (one statement).
 
     Votes come back as tuples with their state's columns: building hundreds of
     model instances would cost more than the rest of the page. ``figures``
@@ -377,11 +431,17 @@ def ballot_page(
     wanted = {b.pk for b in beside} | {ballot.pk}
     if previous:
         wanted.add(previous.pk)
-    states = state_table(language or "en")
+    votes, registry, cosponsor_rows = _page_data(
+        sorted(wanted),
+        language or "en",
+        ballot.document.series_id,
+        ballot.document.session,
+    )
+    states = state_table(language or "en", registry)
     current = []
     by_ballot: dict[int, dict[int, str]] = defaultdict(dict)
     this = ballot.pk
-    for ballot_id, state_id, position, note in _votes(sorted(wanted)):
+    for ballot_id, state_id, position, note in votes:
         if ballot_id == this:
             state = states[state_id]
             current.append((state, state.local, position, note))
@@ -446,11 +506,17 @@ def ballot_page(
         )
 
     roles = dict(markup.labels(Cosponsorship.Role))
+    day = datetime.date.fromisoformat
     cosponsorships = [
-        CosponsorRow(iso3, name, str(roles.get(role, role)), symbol, since, withdrawn)
-        for iso3, name, role, symbol, since, withdrawn in _cosponsors(
-            ballot.document.series_id, ballot.document.session
+        CosponsorRow(
+            iso3,
+            name,
+            str(roles.get(role, role)),
+            symbol,
+            day(since),
+            day(withdrawn) if withdrawn else None,
         )
+        for iso3, name, role, symbol, since, withdrawn in cosponsor_rows
     ]
     page = BallotPage(
         ballot=ballot,
@@ -494,28 +560,6 @@ def ballot_page(
             },
         )
     return page
-
-
-_cosponsors = Prepared(
-    lambda series_id, session: (
-        Cosponsorship.objects.filter(
-            document__series_id=series_id,
-            document__session=session,
-            document__kind__in=DRAFT_KINDS,
-        )
-        .order_by("since", "state__name")
-        .values_list(
-            "state__iso3",
-            "state__name",
-            "role",
-            "document__symbol",
-            "since",
-            "withdrawn_on",
-        )
-    ),
-    -7_654_321,
-    32_101,  # a session number within the column's range, yet no real one
-)
 
 
 def tally_sentence(tally: Tally) -> str:

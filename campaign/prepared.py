@@ -55,29 +55,50 @@ def one_json_value(queryset, sql: str) -> str:
     return f"SELECT json_group_array(json_array({names})) FROM ({sql}) AS page_rows"
 
 
+class Slots:
+    """Where a caller's keys go among a compiled query's parameters.
+
+    ``params`` are what the query compiled to when built with ``sentinels``
+    (values no real row has, one per key, of the keys' types); each is either
+    one of the keys, filled in on every run, or a constant of the query.
+    """
+
+    def __init__(self, params, sentinels: tuple) -> None:
+        self.slots: list[tuple[int | None, object]] = []
+        found = set()
+        for value in params:
+            index = next(
+                (i for i, key in enumerate(sentinels) if _same(key, value)),
+                None,
+            )
+            if index is None:
+                self.slots.append((None, value))
+            else:
+                wrap = (
+                    type(value) if type(value) is not type(sentinels[index]) else None
+                )
+                self.slots.append((index, wrap))
+                found.add(index)
+        if found != set(range(len(sentinels))):
+            raise RuntimeError(f"The query does not take every key of {sentinels!r}.")
+
+    def fill(self, keys) -> list:
+        out = []
+        for index, extra in self.slots:
+            if index is None:
+                out.append(extra)  # a constant of the query
+            else:
+                out.append(keys[index] if extra is None else extra(keys[index]))
+        return out
+
+
 class _Plan:
     """One connection's compiled query: its SQL, parameters and row layout."""
 
     def __init__(self, queryset, connection, keys: tuple) -> None:
         compiler = queryset.query.get_compiler(connection=connection)
         self.sql, params = compiler.as_sql()
-        # Each compiled parameter is either one of the caller's keys (filled
-        # in on every run) or a constant of the query (kept as compiled).
-        self.slots = []
-        found = set()
-        for value in params:
-            index = next(
-                (i for i, key in enumerate(keys) if _same(key, value)),
-                None,
-            )
-            if index is None:
-                self.slots.append((None, value))
-            else:
-                wrap = type(value) if type(value) is not type(keys[index]) else None
-                self.slots.append((index, wrap))
-                found.add(index)
-        if found != set(range(len(keys))):
-            raise RuntimeError(f"The query does not take every key of {keys!r}.")
+        self.slots = Slots(params, keys)
         self.compiler = compiler
         self.converters = compiler.get_converters(
             [column[0] for column in compiler.select[: compiler.col_count]]
@@ -90,15 +111,6 @@ class _Plan:
             self.fields = slice(columns[0], columns[-1] + 1)
             self.init_list = [f[0].target.attname for f in select[self.fields]]
             self.related = get_related_populators(klass_info, select, connection.alias)
-
-    def params(self, values: tuple) -> list:
-        out = []
-        for index, extra in self.slots:
-            if index is None:
-                out.append(extra)  # a constant of the query
-            else:
-                out.append(values[index] if extra is None else extra(values[index]))
-        return out
 
 
 class Prepared:
@@ -133,7 +145,7 @@ class Prepared:
         connection = connections[self.using]
         plan = self._plan(connection)
         with connection.cursor() as cursor:
-            cursor.execute(plan.sql, plan.params(keys))
+            cursor.execute(plan.sql, plan.slots.fill(keys))
             rows = cursor.fetchall()
         if plan.converters:
             rows = plan.compiler.apply_converters(rows, plan.converters)
