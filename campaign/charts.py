@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-
-from django.utils.html import escape
+from html import escape
 
 from .tallies import Tally
 

@@ -173,7 +173,7 @@ class GroupRow:
 
     @property
     def majority_label(self) -> str:
-        return Position(self.majority).label if self.majority else ""
+        return dict(markup.labels(Position)).get(self.majority, "")
 
 
 @dataclass
@@ -458,6 +458,17 @@ def ballot_page(
 
     labels = position_labels()
     cast = changes.CAST
+    # A state's positions on the other ballots of the meeting (most often one).
+    if len(other_positions) == 1:
+        other = other_positions[0].get
+
+        def beside_of(pk):
+            return [other(pk)]
+    else:
+
+        def beside_of(pk):
+            return [p.get(pk) for p in other_positions]
+
     rows = []
     for state, name, position, note in current:
         pk = state.pk
@@ -469,7 +480,7 @@ def ballot_page(
                 name,
                 position,
                 note,
-                [p.get(pk) for p in other_positions],
+                beside_of(pk),
                 labels,
                 was,
                 majority,

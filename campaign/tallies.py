@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 # Permanent members of the Security Council, whose "no" is a veto.
 PERMANENT_MEMBERS = frozenset({"CHN", "FRA", "GBR", "RUS", "USA"})
@@ -32,7 +32,12 @@ class Tally:
         return self.yes + self.no + self.abstain + self.non_voting
 
     def as_dict(self) -> dict[str, int]:
-        return asdict(self)
+        return {
+            "yes": self.yes,
+            "no": self.no,
+            "abstain": self.abstain,
+            "non_voting": self.non_voting,
+        }
 
     def __str__(self) -> str:
         return f"{self.yes}-{self.no}-{self.abstain}"
