@@ -1,6 +1,7 @@
 """Requests per second for the public ballot page, cached and not, against static.
 
-Starts the site as production runs it (gunicorn, 2 workers, DEBUG off) on a
+Starts the site as production runs it (gunicorn with deploy/gunicorn.conf.py,
+2 workers x 4 threads, DEBUG off; no access log, no worker recycling) on a
 free loopback port, over the demo loaded into DATABASE_URL if set or a scratch
 SQLite database under var/bench/, and loads it with wrk at 200 connections:
 
@@ -87,25 +88,27 @@ def free_port() -> int:
 class Server:
     def __init__(self, **extra: str):
         self.port = free_port()
+        # Production's gunicorn settings (deploy/gunicorn.conf.py: gthread,
+        # 2 workers x 4 threads, its collector settings), without the access
+        # log (a line per request would go to this terminal) and without
+        # recycling workers mid-measurement (each restart re-imports the site).
         self.process = subprocess.Popen(
             [
                 str(Path(PYTHON).with_name("gunicorn")),
-                "campaign.wsgi",
-                "--workers",
-                "2",
-                "--threads",
-                "4",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--backlog",
-                "2048",
-                "--log-level",
-                "warning",
+                "--config",
+                str(ROOT / "deploy" / "gunicorn.conf.py"),
                 "--graceful-timeout",
                 "5",
             ],
             cwd=ROOT,
-            env=environment(**extra),
+            env=environment(
+                GUNICORN_BIND=f"127.0.0.1:{self.port}",
+                GUNICORN_WORKERS="2",
+                GUNICORN_THREADS="4",
+                GUNICORN_ACCESS_LOG="",
+                GUNICORN_MAX_REQUESTS="0",
+                **extra,
+            ),
         )
         self.url = f"http://127.0.0.1:{self.port}"
         for _ in range(100):
@@ -230,7 +233,8 @@ def main() -> int:
     cache = "redis" if environment().get("REDIS_URL") else "file cache"
     print(
         f"\n{CONNECTIONS} connections, {ROUNDS} rounds of {DURATION} per target "
-        f"(median shown), wrk timeout {TIMEOUT}, gunicorn 2 workers x 4 threads; "
+        f"(median shown), wrk timeout {TIMEOUT}, gunicorn (deploy/gunicorn.conf.py) "
+        "2 workers x 4 threads; "
         f"database {database}, cache {cache}\n"
         "uncached: no page or fragment of the ballot is kept; every request "
         "reads the record and builds the page\n"

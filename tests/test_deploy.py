@@ -1,7 +1,9 @@
 """The production files in deploy/ and the settings they rely on hold together."""
 
+import gc
 import json
 import os
+import runpy
 import shutil
 import subprocess
 import sys
@@ -171,3 +173,16 @@ def test_mail_timings_that_do_not_fit_are_reported(settings):
         if m.id.startswith("letters")
     }
     assert found == {"letters.W001", "letters.W002"}
+
+
+def test_gunicorn_workers_keep_the_loaded_site_out_of_the_collectors_passes():
+    settings = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
+    threshold = gc.get_threshold()
+    try:
+        settings["post_worker_init"](worker=None)
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold()[0] == settings["GC_THRESHOLD"] >= 10_000
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
+    assert settings["max_requests"] >= 100_000
