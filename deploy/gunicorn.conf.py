@@ -56,7 +56,9 @@ logconfig_dict = {
         "gunicorn.error": {"handlers": ["error"], "propagate": False},
         "gunicorn.access": {
             "handlers": ["access"],
-            "level": "INFO",
+            # Access lines are INFO: none at all when GUNICORN_ACCESS_LOG is
+            # empty (gunicorn logs access whenever a logging dict is given).
+            "level": "INFO" if accesslog else "WARNING",
             "propagate": False,
         },
     },

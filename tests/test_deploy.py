@@ -186,3 +186,15 @@ def test_gunicorn_workers_keep_the_loaded_site_out_of_the_collectors_passes():
         gc.unfreeze()
         gc.set_threshold(*threshold)
     assert settings["max_requests"] >= 100_000
+
+
+def test_an_empty_gunicorn_access_log_setting_turns_access_lines_off(monkeypatch):
+    monkeypatch.setenv("GUNICORN_ACCESS_LOG", "")
+    quiet = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
+    monkeypatch.setenv("GUNICORN_ACCESS_LOG", "-")
+    logged = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
+    level = {
+        name: settings["logconfig_dict"]["loggers"]["gunicorn.access"]["level"]
+        for name, settings in (("quiet", quiet), ("logged", logged))
+    }
+    assert level == {"quiet": "WARNING", "logged": "INFO"}
