@@ -14,14 +14,14 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
-from django.db import connections, transaction
+from django.db import transaction
 from django.db.models import Count, Max, OuterRef, Subquery, Sum
 from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language_from_request
 
 from .models import Ballot, Cosponsorship, MemberState, ResolutionSeries, Vote
-from .prepared import sql_for
+from .prepared import Prepared
 from .shell import anonymous_visitor
 
 LOCAL_ENTRIES = 256
@@ -78,27 +78,6 @@ def _series_columns(series_ref: str) -> dict:
     }
 
 
-def _compiled(
-    build: Callable[[object], object], sentinel: object
-) -> Callable[[object], tuple | None]:
-    """Run the one-row query ``build(key)`` as SQL compiled once per process.
-
-    Building and compiling a query with subqueries costs milliseconds of
-    Python; the cached path of a page should cost one round trip and no more.
-    """
-    sql: dict[str, str] = {}
-
-    def run(key) -> tuple | None:
-        alias = "default"
-        if alias not in sql:
-            sql[alias] = sql_for(build(sentinel), [sentinel])
-        with connections[alias].cursor() as cursor:
-            cursor.execute(sql[alias], [key])
-            return cursor.fetchone()
-
-    return run
-
-
 def _ballot_stamp_query(pk):
     columns = _series_columns("document__series_id")
     columns["n_votes"] = _aggregate(
@@ -125,18 +104,24 @@ def _series_stamp_query(slug):
     )
 
 
-# Keys no real row has, to find the key's place among the compiled parameters.
-_ballot_stamp = _compiled(_ballot_stamp_query, -7_654_321)
-_series_stamp = _compiled(_series_stamp_query, "--stamp-key--")
+# Building and compiling these queries with subqueries costs milliseconds of
+# Python; the cached path of a page should cost one round trip and no more.
+# The keys are values no real row has (see Prepared).
+_ballot_stamp = Prepared(_ballot_stamp_query, -7_654_321)
+_series_stamp = Prepared(_series_stamp_query, "--stamp-key--")
+
+
+def _first(rows: list) -> tuple | None:
+    return rows[0] if rows else None
 
 
 def ballot_stamp(pk: int) -> tuple | None:
     """What a ballot page, its fragment and its downloads depend on."""
-    return _ballot_stamp(int(pk))
+    return _first(_ballot_stamp(int(pk)))
 
 
 def series_stamp(slug: str) -> tuple | None:
-    return _series_stamp(slug)
+    return _first(_series_stamp(slug))
 
 
 def state_stamp(iso3: str) -> tuple | None:

@@ -28,7 +28,7 @@ from .models import (
     ResolutionSeries,
     Vote,
 )
-from .prepared import Prepared, Slots, one_json_value, sql_for
+from .prepared import Prepared, Slots, one_json_value
 from .tallies import Tally, differences
 
 # Amendments and paragraphs are voted on before the draft as a whole.
@@ -79,29 +79,22 @@ _state_tables: dict[tuple, dict[int, StateRef]] = {}
 _state_tables_lock = threading.Lock()
 
 
-@lru_cache(maxsize=16)
-def _states_sql(vendor: str, code: str) -> tuple[str, tuple]:
-    """The registry query, with each state's name in language ``code``."""
-    queryset = MemberState.objects.order_by("pk").values_list(
+def _states_query(code: str):
+    """The registry, with each state's name in language ``code``."""
+    return MemberState.objects.order_by("pk").values_list(
         "pk", "iso3", "iso2", "name", KT(f"names__{code}"), "regional_group"
     )
-    sql, params = queryset.query.sql_with_params()
-    return one_json_value(queryset, sql), params
 
 
-def state_table(language: str, registry: str | None = None) -> dict[int, StateRef]:
+def state_table(language: str, registry: str) -> dict[int, StateRef]:
     """Every state by id, with its name in ``language`` and its markup.
 
-    The registry is read on every call (one small query answering one value,
-    or ``registry``, that value read by the caller); what is made from it is
-    kept per process for as long as that value is the same, so a renamed
-    state shows at once.
+    ``registry`` is the registry as one JSON value, read with the page's other
+    data (``_page_data``) on every page; what is made from it is kept per
+    process for as long as that value is the same, so a renamed state shows
+    at once.
     """
     code = _code(language)
-    if registry is None:
-        with connection.cursor() as cursor:
-            cursor.execute(*_states_sql(connection.vendor, code))
-            registry = cursor.fetchone()[0]
     key = (code, registry)
     table = _state_tables.get(key)
     if table is not None:
@@ -173,7 +166,7 @@ class GroupRow:
 
     @property
     def majority_label(self) -> str:
-        return dict(markup.labels(Position)).get(self.majority, "")
+        return position_labels().get(self.majority, "")
 
 
 @dataclass
@@ -331,29 +324,25 @@ _SERIES_KEY, _SESSION_KEY = -7_654_321, 32_101
 
 
 @lru_cache(maxsize=64)
-def _page_data_sql(vendor: str, code: str, count: int) -> tuple[str, list, Slots]:
+def _page_data_sql(vendor: str, code: str, count: int) -> tuple[str, Slots]:
     """One statement answering three JSON values: the votes on ``count``
     ballots, the registry with names in language ``code``, and the cosponsors
     of a series' session. Built by the ORM once; one round trip per page.
     """
-    placeholders = [-(i + 1) for i in range(count)]
-    votes = (
-        Vote.objects.filter(ballot_id__in=placeholders)
+    ballot_keys = tuple(-(i + 1) for i in range(count))
+    parts, params = [], []
+    for queryset in (
+        Vote.objects.filter(ballot_id__in=ballot_keys)
         .order_by()
-        .values_list("ballot_id", "state_id", "position", "note")
-    )
-    states_sql, states_params = _states_sql(vendor, code)
-    cosponsors = _cosponsors_query(_SERIES_KEY, _SESSION_KEY)
-    cosponsors_sql, cosponsors_params = cosponsors.query.sql_with_params()
-    sql = (
-        f"SELECT ({one_json_value(votes, sql_for(votes, placeholders))}), "
-        f"({states_sql}), ({one_json_value(cosponsors, cosponsors_sql)})"
-    )
-    return (
-        sql,
-        list(states_params),
-        Slots(cosponsors_params, (_SERIES_KEY, _SESSION_KEY)),
-    )
+        .values_list("ballot_id", "state_id", "position", "note"),
+        _states_query(code),
+        _cosponsors_query(_SERIES_KEY, _SESSION_KEY),
+    ):
+        sql, compiled = queryset.query.sql_with_params()
+        parts.append(f"({one_json_value(queryset, sql)})")
+        params.extend(compiled)
+    sql = f"SELECT {', '.join(parts)}"
+    return sql, Slots(params, (*ballot_keys, _SERIES_KEY, _SESSION_KEY))
 
 
 def _page_data(
@@ -362,16 +351,9 @@ def _page_data(
     """The votes on ``ballot_ids`` ([ballot id, state id, position, note]),
     the registry's value for ``state_table``, and the series' cosponsors in
     ``session`` ([iso3, name, role, symbol, since, withdrawn on])."""
-    sql, states_params, cosponsor_slots = _page_data_sql(
-        connection.vendor, _code(language), len(ballot_ids)
-    )
-    params = [
-        *ballot_ids,
-        *states_params,
-        *cosponsor_slots.fill((series_id, session)),
-    ]
+    sql, slots = _page_data_sql(connection.vendor, _code(language), len(ballot_ids))
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, slots.fill((*ballot_ids, series_id, session)))
         votes, registry, cosponsors = cursor.fetchone()
     return json.loads(votes), registry, json.loads(cosponsors)
 
