@@ -14,6 +14,7 @@ from .models import (
     Mission,
     MissionContact,
     Participation,
+    RegistryRevision,
     ResolutionSeries,
     Stance,
     Vote,
@@ -57,6 +58,22 @@ class MemberStateAdmin(PublicRecordAdmin):
     list_filter = ["regional_group", "is_observer", "blocs"]
     search_fields = ["name", "iso3", "iso2"]
     filter_horizontal = ["blocs"]
+
+
+@admin.register(RegistryRevision)
+class RegistryRevisionAdmin(admin.ModelAdmin):
+    """Read only: the database's triggers set the token (see the model)."""
+
+    list_display = ["token"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class MissionContactInline(admin.TabularInline):

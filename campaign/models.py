@@ -106,6 +106,25 @@ class MemberState(models.Model):
         )
 
 
+class RegistryRevision(models.Model):
+    """A token that changes with every write to the registry of states.
+
+    Triggers in the database (migration 0003) give it a new random value on
+    any insert, update or delete of a MemberState row, whatever makes it: the
+    admin, an import, a shell, raw SQL. The public pages keep what they build
+    from the registry (names, links, groups) for as long as the token is the
+    one they read with their data. One row, id 1; none (after a flush) means
+    unknown, and the pages read the registry every time until the next write.
+    A rolled-back write takes its token with it: a token is only ever seen
+    beside the one registry it was set with.
+    """
+
+    token = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return str(self.token)
+
+
 class Mission(models.Model):
     """A state's permanent mission to the UN (New York unless said otherwise)."""
 

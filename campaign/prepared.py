@@ -2,7 +2,8 @@
 
 Building and compiling a query costs the ORM more than the database takes to
 answer the small ones a public page asks; the callers keep the text per process
-and send it with their own parameters.
+and send it with their own parameters. On PostgreSQL the database, too, plans
+each such statement once per connection (``statement_cursor``).
 """
 
 from __future__ import annotations
@@ -11,8 +12,43 @@ import threading
 from collections.abc import Callable
 from weakref import WeakKeyDictionary
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models.query import ModelIterable, get_related_populators
+
+
+def statement_cursor(connection):
+    """A cursor whose statements PostgreSQL plans once per connection.
+
+    Django's PostgreSQL cursors bind parameters on the client, so the server
+    plans every statement anew; for the page's few statements, each built from
+    subqueries and joins, planning takes longer than running them. This cursor
+    binds on the server and has psycopg prepare each statement the first time
+    it runs (``prepare_threshold`` 0 in the connection's OPTIONS, which
+    Django's own client-binding cursors ignore). With DATABASE_PREPARED false
+    (behind a pooler that cannot keep prepared statements), and on other
+    databases, it is the ordinary cursor.
+    """
+    if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED:
+        return connection.cursor()
+    from django.db.backends.postgresql.base import (
+        TIMESTAMPTZ_OID,
+        Format,
+        ServerBindingCursor,
+        register_tzloader,
+    )
+
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        cursor = ServerBindingCursor(connection.connection)
+        # As Django's own cursors: times in the connection's zone; errors
+        # translated, queries logged (and counted by tests) like any other.
+        adapters = connection.connection.adapters
+        loader = adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+        if connection.timezone != loader.timezone:
+            register_tzloader(connection.timezone, cursor)
+        return connection._prepare_cursor(cursor)
 
 
 def sql_for(queryset, params) -> str:
@@ -144,7 +180,7 @@ class Prepared:
             raise TypeError(f"Expected {len(self.sentinels)} keys, got {len(keys)}.")
         connection = connections[self.using]
         plan = self._plan(connection)
-        with connection.cursor() as cursor:
+        with statement_cursor(connection) as cursor:
             cursor.execute(plan.sql, plan.slots.fill(keys))
             rows = cursor.fetchall()
         if plan.converters:

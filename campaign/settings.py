@@ -118,6 +118,16 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int(
     "CONN_MAX_AGE", default=0 if TESTING else 60
 )
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The public pages' statements are prepared on the server once per connection
+# (campaign/prepared.py). Turn off behind a connection pooler in transaction
+# mode that does not keep prepared statements (PgBouncer before 1.21).
+DATABASE_PREPARED = env.bool("DATABASE_PREPARED", default=True)
+if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
+    DATABASES["default"].setdefault("OPTIONS", {})
+    # Only cursors that bind on the server prepare; Django's default ones never do.
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "prepare_threshold", 0 if DATABASE_PREPARED else None
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
