@@ -7,12 +7,16 @@ SQLite database under var/bench/, and loads it with wrk at 200 connections:
 
 - the ballot page of the fictional exercise (193 states, map, group table),
   served from the page cache ("cached": after the first request each worker
-  answers from memory, checking the record's generation with one cache read);
+  answers in front of Django, from memory, checking the record's generation
+  with one cache read; campaign/pagecache.py, FrontCache);
 - the same page with the page cache off (PUBLIC_PAGE_CACHE=false, a second
   server: "uncached"): no whole-page copy and no fragment of this ballot is
-  kept anywhere, so every request runs the page's queries and builds all of
-  it; only what does not depend on the record is prepared once per process
-  (compiled templates, the map's outlines, the URL prefix of state pages);
+  kept anywhere, so every request runs the page's queries (on PostgreSQL,
+  statements planned once per connection) and builds all of it; only what
+  does not depend on the votes is prepared once per process: compiled
+  templates, the map's outlines, the URL prefix of state pages and, while the
+  registry's token read in the page's statement is unchanged, each state's
+  name, link and group as markup per language (campaign/pages.py);
 - the ballot as JSON (/ballots/<id>.json), cached like the page;
 - a static file of the same size as the page, served by the same server.
 
@@ -237,7 +241,7 @@ def main() -> int:
         "2 workers x 4 threads; "
         f"database {database}, cache {cache}\n"
         "uncached: no page or fragment of the ballot is kept; every request "
-        "reads the record and builds the page\n"
+        "reads the votes and builds the page\n"
     )
     print(
         f"{'':10} {'req/s':>9} {'x static':>9} {'rounds':>22} "

@@ -309,7 +309,8 @@ class PublicPageMiddleware:
     def __call__(self, request):
         if request.method != "GET" or not cacheable(request):
             return self.get_response(request)
-        token = generation()
+        front = request.environ.get(FRONT_TOKEN)
+        token = front if front is not None else generation()
         if token is None:
             return self.get_response(request)
         key = (get_language_from_request(request), request.get_full_path())
@@ -319,9 +320,15 @@ class PublicPageMiddleware:
                 self.generation = token
             page = self.pages.get(key)
         if page is not None and time.monotonic() - page.stored < RECHECK_SECONDS:
-            return page.response(request)
+            response = page.response(request)
+            if front is not None and response.status_code == 200:
+                request.environ[FRONT_KEEP] = token
+            return response
         response = self.get_response(request)
-        if self._keeps(response):
+        if self._keeps(response) and front is not None:
+            # FrontCache keeps it, with the headers of every layer.
+            request.environ[FRONT_KEEP] = token
+        elif self._keeps(response):
             with self.lock:
                 # Stored under the token read before rendering, never a later one.
                 if token == self.generation:
@@ -387,3 +394,114 @@ def cached_response(
     patch_vary_headers(response, ("Accept-Language", "Cookie"))
     response.public_page = True
     return response
+
+
+# What FrontCache and PublicPageMiddleware tell each other through the WSGI
+# environ (Django's request.environ is the same dict).
+FRONT_TOKEN = "campaign.front.generation"
+FRONT_KEEP = "campaign.front.keep"
+# Conditional answers keep these of the stored headers.
+NOT_KEPT = {"content-type", "content-length"}
+
+
+class _Stored:
+    __slots__ = ("status", "headers", "body", "etag", "stored")
+
+    def __init__(self, status: str, headers: list[tuple[str, str]], body: bytes):
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.etag = next((v for k, v in headers if k.lower() == "etag"), None)
+        self.stored = time.monotonic()
+
+
+class FrontCache:
+    """Public pages answered in front of Django while the record is unchanged.
+
+    A WSGI layer around the site (campaign/wsgi.py), as Rack::Cache is for
+    Rack: a GET with no cookie and no credentials, of a page the views below
+    marked the same for every visitor (PublicPageMiddleware says so through
+    the environ), is kept with its final status, headers and body and answered
+    again without Django's request, middleware or response objects: a hit
+    costs one cache read (the generation, as for PublicPageMiddleware) and the
+    lookup. The key holds everything such a request could differ by: host,
+    scheme (and the proxy's word on it), path, query and Accept-Language, so
+    a page is only ever answered to a request Django answered it to; a new
+    generation drops every page, and a page is re-rendered at the latest
+    RECHECK_SECONDS after it was kept. Anything else (cookies, other methods,
+    static files, pages not marked) passes through untouched.
+    """
+
+    def __init__(self, app, entries: int = LOCAL_ENTRIES):
+        self.app = app
+        self.entries = entries
+        self.pages: OrderedDict[tuple, _Stored] = OrderedDict()
+        self.generation: int | None = None
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def _key(environ) -> tuple | None:
+        if (
+            environ.get("REQUEST_METHOD") != "GET"
+            or environ.get("HTTP_COOKIE")
+            or "HTTP_AUTHORIZATION" in environ
+            or not settings.PUBLIC_PAGE_CACHE
+        ):
+            return None
+        return (
+            environ.get("HTTP_HOST", ""),
+            environ.get("wsgi.url_scheme", ""),
+            environ.get("HTTP_X_FORWARDED_PROTO", ""),
+            environ.get("PATH_INFO", ""),
+            environ.get("QUERY_STRING", ""),
+            environ.get("HTTP_ACCEPT_LANGUAGE", ""),
+        )
+
+    def __call__(self, environ, start_response):
+        key = self._key(environ)
+        if key is None:
+            return self.app(environ, start_response)
+        token = generation()
+        if token is None:
+            return self.app(environ, start_response)
+        with self.lock:
+            if token != self.generation:
+                self.pages.clear()
+                self.generation = token
+            page = self.pages.get(key)
+        if page is not None and time.monotonic() - page.stored < RECHECK_SECONDS:
+            return self._answer(page, environ, start_response)
+        environ[FRONT_TOKEN] = token
+        answer: list = []
+
+        def starting(status, headers, exc_info=None):
+            answer[:] = [status, headers]
+            return start_response(status, headers, exc_info)
+
+        result = self.app(environ, starting)
+        if environ.get(FRONT_KEEP) != token or not answer[0].startswith("200 "):
+            return result
+        try:
+            body = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        with self.lock:
+            # Stored under the token read before rendering, never a later one.
+            if token == self.generation:
+                self.pages[key] = _Stored(answer[0], list(answer[1]), body)
+                self.pages.move_to_end(key)
+                while len(self.pages) > self.entries:
+                    self.pages.popitem(last=False)
+        return [body]
+
+    @staticmethod
+    def _answer(page: _Stored, environ, start_response):
+        if page.etag and environ.get("HTTP_IF_NONE_MATCH") == page.etag:
+            start_response(
+                "304 Not Modified",
+                [(k, v) for k, v in page.headers if k.lower() not in NOT_KEPT],
+            )
+            return []
+        start_response(page.status, page.headers)
+        return [page.body]

@@ -5,4 +5,9 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "campaign.settings")
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+# Imported once Django is set up: public pages kept in front of Django.
+from campaign.pagecache import FrontCache  # noqa: E402
+
+application = FrontCache(django_application)
