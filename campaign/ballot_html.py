@@ -321,7 +321,8 @@ def content(
     poll_seconds: int,
     site_url: str,
 ) -> str:
-    """Everything inside <main>: result, map, related votes, states, data."""
+    """Everything inside <main>: result, map, related votes, states, data, as
+    pieces of markup (the map's in UTF-8 already; see shell.render_slots)."""
     links = _urls(ballot.pk, series.slug)
     series_url = markup.url("campaign:series_detail", series.slug)
     out = [
@@ -346,19 +347,23 @@ def content(
     ]
     if page.map_svg:
         out.append(
-            '<section aria-labelledby="map-h" class="mb-4">'
-            f'<h2 class="h4" id="map-h">{escape(_("World map"))}</h2>'
-            f"{map_legend()}"
-            f'<figure class="map-figure mb-1">{page.map_svg}</figure>'
-            '<p class="small text-body-secondary">'
-            + escape(
-                _(
-                    "Small states are shown as dots. Every state is in the list "
-                    "below, so nothing depends on seeing the colours."
+            [
+                '<section aria-labelledby="map-h" class="mb-4">'
+                f'<h2 class="h4" id="map-h">{escape(_("World map"))}</h2>'
+                f"{map_legend()}"
+                '<figure class="map-figure mb-1">',
+                page.map_svg,
+                "</figure>"
+                '<p class="small text-body-secondary">'
+                + escape(
+                    _(
+                        "Small states are shown as dots. Every state is in the "
+                        "list below, so nothing depends on seeing the colours."
+                    )
                 )
-            )
-            + f' <a href="#states">{escape(_("Go to the list of states"))}</a></p>'
-            "</section>"
+                + f' <a href="#states">{escape(_("Go to the list of states"))}</a>'
+                "</p></section>",
+            ]
         )
     if page.beside:
         out.append(_beside(ballot, page))
@@ -391,7 +396,21 @@ def content(
         '<input id="embed-code" class="form-control form-control-sm font-monospace" '
         f'readonly value="{escape(embed_code)}"></section>'
     )
-    return "\n".join(out)
+    return _parts(out)
+
+
+def _parts(sections: list) -> list[str | bytes]:
+    """``sections`` (each markup, or a list of markup and UTF-8 pieces) one
+    after the other, a line apart: a slot for shell.render_slots."""
+    parts: list[str | bytes] = []
+    for section in sections:
+        if parts:
+            parts.append("\n")
+        if isinstance(section, list):
+            parts.extend(section)
+        else:
+            parts.append(section)
+    return parts
 
 
 def _beside(ballot, page) -> str:

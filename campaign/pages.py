@@ -261,7 +261,8 @@ class BallotPage:
     crosstabs: list[tuple[Ballot, Ballot, list[tuple[str, list[int]]]]]
     cosponsorships: list[CosponsorRow]
     cosponsor_steps: list[tuple[datetime.date, int]]
-    map_svg: str = ""
+    # UTF-8 already: see worldmap.Outlines.
+    map_svg: bytes = b""
     cosponsor_chart: str = ""
 
     @property
@@ -303,6 +304,24 @@ def _cosponsors_query(series_id, session):
             "withdrawn_on",
         )
     )
+
+
+# Per language: the table of states the outlines were made for, and them.
+_outline_tables: dict[str, tuple[dict[int, StateRef], worldmap.Outlines]] = {}
+
+
+def _outlines(code: str, states: dict[int, StateRef]) -> worldmap.Outlines:
+    """The map's outlines in the active language for ``states``, made once per
+    table of states (so anew whenever the registry's token changes)."""
+    kept = _outline_tables.get(code)
+    if kept is not None and kept[0] is states:
+        return kept[1]
+    outlines = worldmap.Outlines(
+        {state.iso2: state.local_html for state in states.values()},
+        dict(markup.labels(Position, escaped=True)),
+    )
+    _outline_tables[code] = (states, outlines)
+    return outlines
 
 
 class Joined(Aggregate):
@@ -582,13 +601,8 @@ def ballot_page(
         cosponsor_steps=cosponsor_steps(cosponsorships),
     )
     if figures and summary.has_record:
-        label_html = dict(markup.labels(Position, escaped=True))
-        page.map_svg = worldmap.render_map(
-            positions={r.state.iso2: r.position for r in rows},
-            titles={
-                r.state.iso2: f"{r.state.local_html}: {label_html[r.position]}"
-                for r in rows
-            },
+        page.map_svg = _outlines(_code(language), states).render(
+            {r.state.iso2: r.position for r in rows},
             title=_("World map of positions on %(ballot)s")
             % {"ballot": ballot_label(ballot)},
             description=_(

@@ -38,34 +38,61 @@ def anonymous_visitor(request) -> bool:
     )
 
 
-def _frame(template: str, request) -> list[str]:
-    """The template rendered around markers: literal, slot name, literal, ..."""
+def _frame(template: str, request) -> list:
+    """The template rendered around markers: literal, slot name, literal, ...
+
+    The literals are UTF-8 already: a page is then bytes joined, and only its
+    slots are encoded (the language menu names languages in their own
+    scripts, which would otherwise make the whole page costly to encode).
+    """
     key = (template, get_language() or "")
     frame = _frames.get(key)
     if frame is None:
         markers = {name: mark_safe(f"{MARK}{name}{MARK}") for name in SLOTS}  # noqa: S308
         html = render_to_string(template, {"slots": markers}, request=request)
-        frame = html.split(MARK)
+        frame = [
+            part.encode() if i % 2 == 0 else part
+            for i, part in enumerate(html.split(MARK))
+        ]
         with _lock:
             _frames[key] = frame
     return frame
 
 
-def render_slots(request, template: str, slots: dict[str, str]) -> HttpResponse:
-    """A response of ``template`` with ``slots`` (escaped HTML) in place."""
+Slot = str | list[str | bytes]
+
+
+def _encoded(value: Slot) -> list[bytes]:
+    if isinstance(value, str):
+        return [value.encode()]
+    return [part if isinstance(part, bytes) else part.encode() for part in value]
+
+
+def _text(value: Slot) -> str:
+    if isinstance(value, str):
+        return value
+    return "".join(p.decode() if isinstance(p, bytes) else p for p in value)
+
+
+def render_slots(request, template: str, slots: dict[str, Slot]) -> HttpResponse:
+    """A response of ``template`` with ``slots`` in place: each escaped HTML,
+    or a list of pieces of it, some in UTF-8 already."""
     slots = {**slots, "path": escape(request.path)}
     if anonymous_visitor(request):
         frame = _frame(template, request)
         # Even indexes are the template's own text, odd ones slot names.
-        html = "".join(
-            part if i % 2 == 0 else slots.get(part, "") for i, part in enumerate(frame)
-        )
-    else:
-        html = render_to_string(
-            template,
-            {"slots": {k: mark_safe(v) for k, v in slots.items()}},  # noqa: S308
-            request=request,
-        )
+        out: list[bytes] = []
+        for i, part in enumerate(frame):
+            if i % 2 == 0:
+                out.append(part)
+            else:
+                out.extend(_encoded(slots.get(part, "")))
+        return HttpResponse(b"".join(out))
+    html = render_to_string(
+        template,
+        {"slots": {k: mark_safe(_text(v)) for k, v in slots.items()}},  # noqa: S308
+        request=request,
+    )
     return HttpResponse(html)
 
 

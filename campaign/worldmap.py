@@ -20,36 +20,55 @@ def _shapes() -> tuple[str, list[tuple[str, str]]]:
     return viewbox, [(m["code"], m["body"]) for m in SHAPE.finditer(text)]
 
 
-def render_map(
-    *,
-    positions: Mapping[str, str],
-    titles: Mapping[str, str],
-    title: str,
-    description: str,
-) -> str:
-    """Inline SVG markup; ``positions`` and ``titles`` are keyed by ISO alpha-2.
+class Outlines:
+    """Every state's outline in each colour, with its title, as UTF-8.
 
-    ``titles`` (each state's name and position) are escaped HTML already.
+    Made once per language and registry (``names``: each state's escaped name
+    by ISO alpha-2; ``labels``: each position's escaped label by letter). A
+    ballot's map is then one piece per state, picked by its position, joined:
+    no formatting and no encoding of the ~100 KB of outlines per page.
 
     Colours come from classes (``map-Y``, ``map-N`` ...) in site.css, so the
-    markup needs no inline style; every state also has a <title> naming it
+    markup needs no inline style; every coloured state has a <title> naming it
     and its position, and the page lists every state in a table.
     """
-    viewbox, shapes = _shapes()
-    parts = [
-        f'<svg class="world-map" viewBox="{viewbox}" role="img" '
-        'aria-labelledby="map-title map-desc" focusable="false">'
-        f'<title id="map-title">{escape(str(title))}</title>'
-        f'<desc id="map-desc">{escape(str(description))}</desc>'
-    ]
-    for code, body in shapes:
-        upper = code.upper()
-        position = positions.get(upper)
-        if position is None:
-            parts.append(f'<g class="map-none">{body}</g>')
-        else:
-            parts.append(
-                f'<g class="map-{position}"><title>{titles[upper]}</title>{body}</g>'
+
+    def __init__(self, names: Mapping[str, str], labels: Mapping[str, str]):
+        self.viewbox, shapes = _shapes()
+        self.pieces: list[tuple[str, dict[str, bytes], bytes]] = []
+        for code, body in shapes:
+            upper = code.upper()
+            name = names.get(upper)
+            coloured = (
+                {}
+                if name is None
+                else {
+                    letter: (
+                        f'<g class="map-{letter}"><title>{name}: {label}</title>'
+                        f"{body}</g>"
+                    ).encode()
+                    for letter, label in labels.items()
+                }
             )
-    parts.append("</svg>")
-    return "".join(parts)
+            self.pieces.append(
+                (upper, coloured, f'<g class="map-none">{body}</g>'.encode())
+            )
+
+    def render(
+        self, positions: Mapping[str, str], *, title: str, description: str
+    ) -> bytes:
+        """The map as inline SVG; ``positions`` are letters by ISO alpha-2."""
+        parts = [
+            (
+                f'<svg class="world-map" viewBox="{self.viewbox}" role="img" '
+                'aria-labelledby="map-title map-desc" focusable="false">'
+                f'<title id="map-title">{escape(str(title))}</title>'
+                f'<desc id="map-desc">{escape(str(description))}</desc>'
+            ).encode()
+        ]
+        get = positions.get
+        for code, coloured, none in self.pieces:
+            position = get(code)
+            parts.append(none if position is None else coloured[position])
+        parts.append(b"</svg>")
+        return b"".join(parts)
