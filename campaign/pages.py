@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.db import connection
-from django.db.models import Aggregate, CharField, Count, Q, TextField
+from django.db.models import Aggregate, Count, Q, TextField
 from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, Concat
 from django.http import Http404
 
 from . import changes, charts, markup, worldmap
@@ -77,7 +76,7 @@ class StateRef:
 
 # Per language: the registry token read with the table, and the table
 # (see _page_data).
-_state_tables: dict[str, tuple[int, dict[int, StateRef]]] = {}
+_state_tables: dict[str, tuple[int, dict[str, StateRef]]] = {}
 
 
 def _states_query(code: str):
@@ -87,13 +86,14 @@ def _states_query(code: str):
     )
 
 
-def _state_table(rows: list[list]) -> dict[int, StateRef]:
-    """Every state by id, from ``_states_query`` rows, with its markup."""
+def _state_table(rows: list[list]) -> dict[str, StateRef]:
+    """Every state by its id as text (as the page's positions name them),
+    from ``_states_query`` rows, with its markup."""
     groups = dict(markup.labels(RegionalGroup, escaped=True))
     table = {}
     for pk, iso3, iso2, name, local, group in rows:
         local = local or name
-        table[pk] = StateRef(
+        table[str(pk)] = StateRef(
             pk,
             iso3,
             iso2,
@@ -307,10 +307,10 @@ def _cosponsors_query(series_id, session):
 
 
 # Per language: the table of states the outlines were made for, and them.
-_outline_tables: dict[str, tuple[dict[int, StateRef], worldmap.Outlines]] = {}
+_outline_tables: dict[str, tuple[dict[str, StateRef], worldmap.Outlines]] = {}
 
 
-def _outlines(code: str, states: dict[int, StateRef]) -> worldmap.Outlines:
+def _outlines(code: str, states: dict[str, StateRef]) -> worldmap.Outlines:
     """The map's outlines in the active language for ``states``, made once per
     table of states (so anew whenever the registry's token changes)."""
     kept = _outline_tables.get(code)
@@ -324,15 +324,17 @@ def _outlines(code: str, states: dict[int, StateRef]) -> worldmap.Outlines:
     return outlines
 
 
-class Joined(Aggregate):
-    """A group's values joined by commas, in no set order."""
+class ByKey(Aggregate):
+    """A group's rows as one JSON object: the first expression (as text) to
+    the second."""
 
-    function = "GROUP_CONCAT"
-    template = "%(function)s(%(expressions)s, ',')"
+    function = "JSON_GROUP_OBJECT"
     output_field = TextField()
 
     def as_postgresql(self, compiler, connection, **extra_context):
-        return self.as_sql(compiler, connection, function="STRING_AGG", **extra_context)
+        return self.as_sql(
+            compiler, connection, function="JSON_OBJECT_AGG", **extra_context
+        )
 
 
 # Keys no real row has (a session number within its column's range).
@@ -343,10 +345,10 @@ _SERIES_KEY, _SESSION_KEY, _TOKEN_KEY = -7_654_321, 32_101, -7_654_322
 def _page_data_sql(vendor: str, code: str, count: int) -> tuple[str, Slots]:
     """One statement for a ballot page's data, built by the ORM once.
 
-    It answers: the positions on ``count`` ballots, one row per ballot with
-    its positions joined ("12Y,13N,..."; a position is one letter), cheaper
-    for both database and page than a row per vote; the votes' notes, which
-    are few; the registry's token; the registry with names in language
+    It answers: the positions on ``count`` ballots, one object per ballot
+    from state id to position ({"12": "Y", ...}), cheaper for both database
+    and page than a row per vote; the votes' notes, which are few; the
+    registry's token; the registry with names in language
     ``code``, unless the token is the one the page passes (it has the table
     already); and the cosponsors of a series' session.
     """
@@ -354,7 +356,7 @@ def _page_data_sql(vendor: str, code: str, count: int) -> tuple[str, Slots]:
     votes = Vote.objects.filter(ballot_id__in=ballot_keys).order_by()
     joined = (
         votes.values("ballot_id")
-        .annotate(positions=Joined(Concat(Cast("state_id", CharField()), "position")))
+        .annotate(positions=ByKey("state_id", "position"))
         .values_list("ballot_id", "positions")
     )
     notes = votes.exclude(note="").values_list("ballot_id", "state_id", "note")
@@ -386,13 +388,13 @@ def _page_data_sql(vendor: str, code: str, count: int) -> tuple[str, Slots]:
 
 @dataclass
 class PageData:
-    """What ``_page_data`` reads: positions by ballot as (state id, letter)
-    pairs, notes by (ballot id, state id), the registry by state id, and the
-    cosponsor rows ([iso3, name, role, symbol, since, withdrawn on])."""
+    """What ``_page_data`` reads, states named by their id as text: positions
+    by ballot (state to letter), notes by (ballot id, state), the registry,
+    and the cosponsor rows ([iso3, name, role, symbol, since, withdrawn on])."""
 
-    positions: dict[int, list[tuple[int, str]]]
-    notes: dict[tuple[int, int], str]
-    states: dict[int, StateRef]
+    positions: dict[int, dict[str, str]]
+    notes: dict[tuple[int, str], str]
+    states: dict[str, StateRef]
     cosponsors: list[list]
 
 
@@ -418,13 +420,14 @@ def _page_data(
         if token is not None:
             _state_tables[code] = (token, states)
     positions = {}
-    for ballot_id, letters in json.loads(joined):
-        positions[ballot_id] = [
-            (int(item[:-1]), item[-1]) for item in letters.split(",")
-        ]
+    for ballot_id, by_state in json.loads(joined):
+        # SQLite hands the inner object over as text, PostgreSQL as JSON.
+        positions[ballot_id] = (
+            json.loads(by_state) if isinstance(by_state, str) else by_state
+        )
     return PageData(
         positions,
-        {(b, state): note for b, state, note in json.loads(notes)},
+        {(b, str(state)): note for b, state, note in json.loads(notes)},
         states,
         json.loads(cosponsors),
     )
@@ -492,20 +495,17 @@ def ballot_page(
         ballot.document.session,
     )
     states, notes, this = data.states, data.notes, ballot.pk
+    # (state's key, state, name, position, note) for each vote on this ballot.
     current = []
-    for state_id, position in data.positions.get(this, ()):
-        state = states[state_id]
-        current.append((state, state.local, position, notes.get((this, state_id), "")))
-    by_ballot = {
-        ballot_id: dict(pairs)
-        for ballot_id, pairs in data.positions.items()
-        if ballot_id != this
-    }
-    by_ballot = defaultdict(dict, by_ballot)
+    for key, position in data.positions.get(this, {}).items():
+        state = states[key]
+        current.append((key, state, state.local, position, notes.get((this, key), "")))
+    by_ballot = defaultdict(dict, data.positions)
     cosponsor_rows = data.cosponsors
-    positions = {state.pk: position for state, _, position, _ in current}
+    positions = by_ballot[this]
     summary = summarise(
-        ballot, [(state.regional_group, position) for state, _, position, _ in current]
+        ballot,
+        [(state.regional_group, position) for _, state, _, position, _ in current],
     )
     majorities = {g.code: g.majority for g in summary.groups}
     before = by_ballot[previous.pk] if previous else {}
@@ -526,8 +526,7 @@ def ballot_page(
             return [p.get(pk) for p in other_positions]
 
     rows = []
-    for state, name, position, note in current:
-        pk = state.pk
+    for pk, state, name, position, note in current:
         was = before.get(pk)
         majority = majorities.get(state.regional_group)
         rows.append(

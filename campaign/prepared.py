@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from functools import cache
 from weakref import WeakKeyDictionary
 
 from django.conf import settings
@@ -29,6 +30,8 @@ def statement_cursor(connection):
     (behind a pooler that cannot keep prepared statements), and on other
     databases, it is the ordinary cursor.
     """
+    if connection.vendor == "sqlite":
+        return _sqlite_cursor(connection)
     if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED:
         return connection.cursor()
     from django.db.backends.postgresql.base import (
@@ -49,6 +52,41 @@ def statement_cursor(connection):
         if connection.timezone != loader.timezone:
             register_tzloader(connection.timezone, cursor)
         return connection._prepare_cursor(cursor)
+
+
+def _sqlite_cursor(connection):
+    """Django's SQLite cursor, turning each statement's %s into ? only once.
+
+    Django rewrites the placeholders with a regular expression on every run;
+    for a page's long statements that cost more than SQLite took to plan them
+    (which the sqlite3 module does once: it keeps its own statement cache).
+    """
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        cursor = connection.connection.cursor(factory=_converted_once())
+        return connection._prepare_cursor(cursor)
+
+
+@cache
+def _converted_once():
+    from django.db.backends.sqlite3.base import SQLiteCursorWrapper
+
+    class ConvertedOnce(SQLiteCursorWrapper):
+        converted: dict[str, str] = {}
+
+        def convert_query(self, query, *, param_names=None):
+            if param_names is not None:
+                return super().convert_query(query, param_names=param_names)
+            converted = self.converted.get(query)
+            if converted is None:
+                converted = super().convert_query(query)
+                if len(self.converted) >= 256:
+                    self.converted.clear()
+                self.converted[query] = converted
+            return converted
+
+    return ConvertedOnce
 
 
 def sql_for(queryset, params) -> str:
