@@ -321,7 +321,7 @@ class PublicPageMiddleware:
             page = self.pages.get(key)
         if page is not None and time.monotonic() - page.stored < RECHECK_SECONDS:
             response = page.response(request)
-            if front is not None and response.status_code == 200:
+            if front is not None and response.status_code in (200, 204):
                 request.environ[FRONT_KEEP] = token
             return response
         response = self.get_response(request)
@@ -400,7 +400,9 @@ def cached_response(
 # environ (Django's request.environ is the same dict).
 FRONT_TOKEN = "campaign.front.generation"
 FRONT_KEEP = "campaign.front.keep"
-# Conditional answers keep these of the stored headers.
+# What the front keeps: pages, and the live fragment's "nothing new".
+KEPT_STATUSES = {"200 ", "204 "}
+# Conditional answers keep the stored headers but these.
 NOT_KEPT = {"content-type", "content-length"}
 
 
@@ -479,7 +481,7 @@ class FrontCache:
             return start_response(status, headers, exc_info)
 
         result = self.app(environ, starting)
-        if environ.get(FRONT_KEEP) != token or not answer[0].startswith("200 "):
+        if environ.get(FRONT_KEEP) != token or answer[0][:4] not in KEPT_STATUSES:
             return result
         try:
             body = b"".join(result)

@@ -108,6 +108,29 @@ def test_the_next_request_after_a_change_shows_it(
     assert b"2 yes, 2 no" in body
 
 
+def test_live_polls_are_answered_in_front_until_a_change(
+    site, django_capture_on_commit_callbacks
+):
+    import datetime
+
+    from campaign.views.public import fingerprint
+
+    app, django = site
+    ballot = BallotFactory(date=datetime.date.today(), outcome="pending")
+    france = MemberState.objects.get(iso3="FRA")
+    Vote.objects.create(ballot=ballot, state=france, position="Y")
+    version = fingerprint(pagecache.ballot_stamp(ballot.pk))
+    url = f"/ballots/{ballot.pk}/live/?v={version}&p={version}"
+    for _ in range(3):
+        assert get(app, url)[0].startswith("204")
+    assert django.calls == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        services.record_votes(ballot=ballot, positions={"CUB": "N"}, by=None)
+    status, _, body = get(app, url)
+    assert status.startswith("200") and b"1 yes, 1 no" in body
+    assert django.calls == 2
+
+
 def test_a_page_rendered_while_the_record_changed_is_not_kept(site, ballot):
     app, django = site
     url = ballot.get_absolute_url()
