@@ -19,19 +19,26 @@ from django.db.models.query import ModelIterable, get_related_populators
 
 
 def statement_cursor(connection):
-    """A cursor whose statements PostgreSQL plans once per connection.
+    """A cursor for statements a page runs over and over.
 
-    Django's PostgreSQL cursors bind parameters on the client, so the server
-    plans every statement anew; for the page's few statements, each built from
+    On PostgreSQL the server plans each statement once per connection:
+    Django's cursors bind parameters on the client, so the server plans every
+    statement anew, and for the page's few statements, each built from
     subqueries and joins, planning takes longer than running them. This cursor
     binds on the server and has psycopg prepare each statement the first time
     it runs (``prepare_threshold`` 0 in the connection's OPTIONS, which
-    Django's own client-binding cursors ignore). With DATABASE_PREPARED false
-    (behind a pooler that cannot keep prepared statements), and on other
-    databases, it is the ordinary cursor.
+    Django's own client-binding cursors ignore); with DATABASE_PREPARED false
+    (behind a pooler that cannot keep prepared statements) it is the ordinary
+    cursor. On SQLite it turns each statement's %s into ? once: Django does it
+    with a regular expression on every run, which for a page's long
+    statements cost more than SQLite took to plan them (the sqlite3 module
+    keeps its own statement cache).
     """
     if connection.vendor == "sqlite":
-        return _sqlite_cursor(connection)
+        return _wrapped(
+            connection,
+            lambda raw: raw.cursor(factory=_converted_once()),
+        )
     if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED:
         return connection.cursor()
     from django.db.backends.postgresql.base import (
@@ -41,31 +48,25 @@ def statement_cursor(connection):
         register_tzloader,
     )
 
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
-        cursor = ServerBindingCursor(connection.connection)
-        # As Django's own cursors: times in the connection's zone; errors
-        # translated, queries logged (and counted by tests) like any other.
-        adapters = connection.connection.adapters
-        loader = adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+    def server_binding(raw):
+        cursor = ServerBindingCursor(raw)
+        # As Django's own cursors: times in the connection's zone.
+        loader = raw.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
         if connection.timezone != loader.timezone:
             register_tzloader(connection.timezone, cursor)
-        return connection._prepare_cursor(cursor)
+        return cursor
+
+    return _wrapped(connection, server_binding)
 
 
-def _sqlite_cursor(connection):
-    """Django's SQLite cursor, turning each statement's %s into ? only once.
-
-    Django rewrites the placeholders with a regular expression on every run;
-    for a page's long statements that cost more than SQLite took to plan them
-    (which the sqlite3 module does once: it keeps its own statement cache).
-    """
+def _wrapped(connection, make: Callable):
+    """``make(driver connection)``'s cursor, opened and wrapped as Django opens
+    and wraps its own: health-checked connection, errors translated, queries
+    logged (and counted by tests) like any other."""
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     with connection.wrap_database_errors:
-        cursor = connection.connection.cursor(factory=_converted_once())
-        return connection._prepare_cursor(cursor)
+        return connection._prepare_cursor(make(connection.connection))
 
 
 @cache
