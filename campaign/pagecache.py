@@ -10,6 +10,7 @@ import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache, caches
@@ -20,7 +21,14 @@ from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language_from_request
 
-from .models import Ballot, Cosponsorship, MemberState, ResolutionSeries, Vote
+from .models import (
+    Ballot,
+    Cosponsorship,
+    Document,
+    MemberState,
+    ResolutionSeries,
+    Vote,
+)
 from .prepared import Prepared
 from .shell import anonymous_visitor
 
@@ -78,15 +86,30 @@ def _series_columns(series_ref: str) -> dict:
     }
 
 
-def _ballot_stamp_query(pk):
-    columns = _series_columns("document__series_id")
-    columns["n_votes"] = _aggregate(
-        Vote.objects.filter(ballot_id=OuterRef("pk")), "ballot_id", Count("pk")
+def _ballot_series_query(pk):
+    """Every ballot of the series of ballot ``pk``, with its document and
+    series; each row also carries what the stamp needs beyond the ballots:
+    the series' cosponsorships and ballot ``pk``'s number of votes (the same
+    on every row: the database works them out once)."""
+    series_id = Subquery(
+        Document.objects.filter(ballots__pk=pk).values("series_id")[:1]
     )
+    cosponsorships = Cosponsorship.objects.filter(document__series_id=series_id)
+    history = Cosponsorship.history.filter(document__series_id=series_id)
     return (
-        Ballot.objects.filter(pk=pk)
-        .annotate(**columns)
-        .values_list("version", *columns)
+        Ballot.objects.filter(document__series__documents__ballots__pk=pk)
+        .select_related("document__series")
+        .order_by("date", "pk")
+        .annotate(
+            c_count=_aggregate(cosponsorships, "document__series_id", Count("pk")),
+            c_withdrawn=_aggregate(
+                cosponsorships, "document__series_id", Count("withdrawn_on")
+            ),
+            c_history=_aggregate(history, "document__series_id", Max("history_id")),
+            n_votes=_aggregate(
+                Vote.objects.filter(ballot_id=pk), "ballot_id", Count("pk")
+            ),
+        )
     )
 
 
@@ -107,7 +130,7 @@ def _series_stamp_query(slug):
 # Building and compiling these queries with subqueries costs milliseconds of
 # Python; the cached path of a page should cost one round trip and no more.
 # The keys are values no real row has (see Prepared).
-_ballot_stamp = Prepared(_ballot_stamp_query, -7_654_321)
+_ballot_series = Prepared(_ballot_series_query, -7_654_321)
 _series_stamp = Prepared(_series_stamp_query, "--stamp-key--")
 
 
@@ -115,9 +138,46 @@ def _first(rows: list) -> tuple | None:
     return rows[0] if rows else None
 
 
-def ballot_stamp(pk: int) -> tuple | None:
+@dataclass(frozen=True)
+class BallotRecord:
+    """A ballot, every ballot of its series (itself included, by date), and
+    the stamp of what its page, fragment and downloads show."""
+
+    stamp: tuple
+    ballot: Ballot
+    series_ballots: list[Ballot]
+
+
+def ballot_record(pk) -> BallotRecord | None:
+    """One query; None if there is no such ballot.
+
+    The stamp changes with any edit of a ballot of the series (each bumps its
+    version), a ballot added or removed, a cosponsor added, withdrawn or
+    edited (the history), and a vote recorded or removed on this ballot.
+    """
+    pk = int(pk)
+    ballots = _ballot_series(pk)
+    this = next((b for b in ballots if b.pk == pk), None)
+    if this is None:
+        return None
+    first = ballots[0]
+    stamp = (
+        this.version,
+        sum(b.version for b in ballots),
+        len(ballots),
+        max(b.pk for b in ballots),
+        first.c_count,
+        first.c_withdrawn,
+        first.c_history,
+        first.n_votes,
+    )
+    return BallotRecord(stamp, this, ballots)
+
+
+def ballot_stamp(pk) -> tuple | None:
     """What a ballot page, its fragment and its downloads depend on."""
-    return _first(_ballot_stamp(int(pk)))
+    record = ballot_record(pk)
+    return record.stamp if record else None
 
 
 def series_stamp(slug: str) -> tuple | None:

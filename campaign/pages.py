@@ -11,7 +11,6 @@ from functools import lru_cache
 from django.db import connection
 from django.db.models import Aggregate, Count, Q, TextField
 from django.db.models.fields.json import KT
-from django.http import Http404
 
 from . import changes, charts, markup, worldmap
 from .markup import gettext as _
@@ -28,7 +27,7 @@ from .models import (
     ResolutionSeries,
     Vote,
 )
-from .prepared import Prepared, Slots, one_json_value, statement_cursor
+from .prepared import Slots, one_json_value, statement_cursor
 from .tallies import Tally, differences
 
 # Amendments and paragraphs are voted on before the draft as a whole.
@@ -433,26 +432,6 @@ def _page_data(
     )
 
 
-_series_ballots = Prepared(
-    lambda pk: (
-        Ballot.objects.filter(document__series__documents__ballots__pk=pk)
-        .select_related("document__series")
-        .order_by("date", "pk")
-    ),
-    -7_654_321,
-)
-
-
-def ballot_with_series(pk: int) -> tuple[Ballot, list[Ballot]]:
-    """A ballot and every ballot of its series, itself included, in one query."""
-    pk = int(pk)
-    series_ballots = _series_ballots(pk)
-    for ballot in series_ballots:
-        if ballot.pk == pk:
-            return ballot, series_ballots
-    raise Http404
-
-
 def ballot_page(
     ballot: Ballot,
     *,
@@ -466,7 +445,7 @@ def ballot_page(
     Votes come back as tuples with their state's columns: building hundreds of
     model instances would cost more than the rest of the page. ``figures``
     False leaves out the map and charts (for the CSV and JSON downloads);
-    ``series_ballots`` from ``ballot_with_series`` saves the first query.
+    ``series_ballots`` from ``pagecache.ballot_record`` saves the first query.
     """
     if series_ballots is None:
         series_ballots = list(

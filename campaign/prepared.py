@@ -186,6 +186,7 @@ class _Plan:
             self.fields = slice(columns[0], columns[-1] + 1)
             self.init_list = [f[0].target.attname for f in select[self.fields]]
             self.related = get_related_populators(klass_info, select, connection.alias)
+            self.annotations = list(compiler.annotation_col_map.items())
 
 
 class Prepared:
@@ -195,8 +196,9 @@ class Prepared:
     connection with the ``sentinels`` (values no real row has, one per key, of
     the keys' types) to find where the keys go among the compiled parameters.
     Calling the object runs the SQL with real keys and returns what the
-    queryset would: model instances (with their ``select_related`` objects) or
-    ``values_list`` tuples, through the same database converters.
+    queryset would: model instances (with their ``select_related`` objects and
+    annotations) or ``values_list`` tuples, through the same database
+    converters.
     """
 
     def __init__(self, build: Callable, *sentinels, using: str = DEFAULT_DB_ALIAS):
@@ -232,10 +234,13 @@ class Prepared:
             plan.init_list,
             plan.related,
         )
+        annotations = plan.annotations
         objects = []
         for row in rows:
             obj = model.from_db(self.using, init_list, row[fields])
             for populator in related:
                 populator.populate(row, obj)
+            for name, column in annotations:
+                setattr(obj, name, row[column])
             objects.append(obj)
         return objects

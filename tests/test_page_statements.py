@@ -168,8 +168,8 @@ def test_postgresql_plans_the_pages_statements_once_per_connection(
     before = set(prepared_statements())
     client.get(ballot.get_absolute_url())
     added = set(prepared_statements()) - before
-    # The stamp, the series' ballots, and the page's one statement.
-    assert len(added) >= 3, added
+    # The series' ballots with the stamp, and the page's one statement.
+    assert len(added) >= 2, added
     assert any("campaign_registryrevision" in sql for sql in added)
     # Again: the same statements, nothing prepared anew.
     client.get(ballot.get_absolute_url())

@@ -5,6 +5,7 @@ import json
 
 import pytest
 from django.db import connection
+from django.db.models import F
 
 from campaign.models import Ballot, Document
 from campaign.prepared import Prepared, Slots, one_json_value, sql_for
@@ -42,6 +43,31 @@ def test_model_instances_match_the_orms_with_their_related_objects(
     assert titles == [series.title, series.title]
     assert isinstance(got[0].date, datetime.date)
     assert got[0].document.session == 68
+
+
+def test_annotations_come_with_the_model_instances():
+    from django.db.models import Count, OuterRef, Subquery
+
+    from campaign.models import Vote
+
+    series = SeriesFactory()
+    ballot = BallotFactory(document=DocumentFactory(series=series, session=69))
+    prepared = Prepared(
+        lambda series_id: ballots_of(series_id).annotate(
+            n_votes=Subquery(
+                Vote.objects.filter(ballot_id=OuterRef("pk"))
+                .order_by()
+                .values("ballot_id")
+                .annotate(n=Count("pk"))
+                .values("n")[:1]
+            ),
+            label=F("document__symbol"),
+        ),
+        SERIES_KEY,
+    )
+    (got,) = prepared(series.pk)
+    assert got == ballot
+    assert got.n_votes is None and got.label == ballot.document.symbol
 
 
 def test_rows_come_through_the_databases_converters():

@@ -3,7 +3,7 @@
 import io
 
 from csp.decorators import csp_replace
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import translation
 from django.utils.translation import get_language
@@ -30,12 +30,21 @@ def _slug(ballot: Ballot) -> str:
     return f"ballot-{ballot.pk}-{ballot.date.isoformat()}"
 
 
+def _record(pk) -> pagecache.BallotRecord:
+    record = pagecache.ballot_record(pk)
+    if record is None:
+        raise Http404
+    return record
+
+
 def ballot_csv(request, pk):
+    record = _record(pk)
+
     @translation.override("en")
     def download():
-        ballot, series_ballots = pages.ballot_with_series(pk)
+        ballot = record.ballot
         page = pages.ballot_page(
-            ballot, language="en", figures=False, series_ballots=series_ballots
+            ballot, language="en", figures=False, series_ballots=record.series_ballots
         )
         others = [b for b in page.beside if b.pk != ballot.pk]
         header = [
@@ -62,10 +71,7 @@ def ballot_csv(request, pk):
         return _csv(f"{_slug(ballot)}.csv", header, rows)
 
     return pagecache.cached_response(
-        request,
-        name=f"ballot-csv:{pk}",
-        stamp=pagecache.ballot_stamp(pk),
-        render=download,
+        request, name=f"ballot-csv:{pk}", stamp=record.stamp, render=download
     )
 
 
@@ -119,19 +125,18 @@ def ballot_document(ballot: Ballot, page: "pages.BallotPage") -> dict:
 
 
 def ballot_json(request, pk):
+    record = _record(pk)
+
     @translation.override("en")
     def document():
-        ballot, series_ballots = pages.ballot_with_series(pk)
+        ballot = record.ballot
         page = pages.ballot_page(
-            ballot, language="en", figures=False, series_ballots=series_ballots
+            ballot, language="en", figures=False, series_ballots=record.series_ballots
         )
         return JsonResponse(ballot_document(ballot, page))
 
     return pagecache.cached_response(
-        request,
-        name=f"ballot-json:{pk}",
-        stamp=pagecache.ballot_stamp(pk),
-        render=document,
+        request, name=f"ballot-json:{pk}", stamp=record.stamp, render=document
     )
 
 

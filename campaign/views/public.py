@@ -4,7 +4,7 @@ import datetime
 import hashlib
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import get_language
 
@@ -66,33 +66,35 @@ def is_live(ballot: Ballot) -> bool:
 
 
 def ballot_detail(request, pk):
+    record = pagecache.ballot_record(pk)
+    if record is None:
+        raise Http404
     # Without filters the form is the same blank one for everyone (None).
     form = StateFilterForm(request.GET) if request.GET else None
     if form is not None and not form.is_valid():
         # Bad filters: say so and show every state; such pages are not cached.
-        return _render_ballot(request, pk, form, {})
+        return _render_ballot(request, record, form, {})
     filters = form.cleaned_data if form is not None else {}
-    stamp = pagecache.ballot_stamp(pk)
     return pagecache.cached_response(
         request,
         name=f"ballot:{pk}",
-        stamp=stamp,
+        stamp=record.stamp,
         variant=f"{filters.get('group', '')}:{filters.get('position', '')}",
         render=lambda: _render_ballot(
-            request, pk, form, filters, version=fingerprint(stamp)
+            request, record, form, filters, version=fingerprint(record.stamp)
         ),
     )
 
 
-def _render_ballot(request, pk, form, filters, version=""):
+def _render_ballot(request, record, form, filters, version=""):
     with markup.page_language():
-        return _write_ballot(request, pk, form, filters, version)
+        return _write_ballot(request, record, form, filters, version)
 
 
-def _write_ballot(request, pk, form, filters, version):
-    ballot, series_ballots = pages.ballot_with_series(pk)
+def _write_ballot(request, record, form, filters, version):
+    ballot = record.ballot
     page = pages.ballot_page(
-        ballot, language=get_language(), series_ballots=series_ballots
+        ballot, language=get_language(), series_ballots=record.series_ballots
     )
     group, position = filters.get("group"), filters.get("position")
     rows = [
