@@ -3,6 +3,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from accounts.admin import ReadOnlyAdmin
+
 from . import pagecache
 from .models import (
     Ballot,
@@ -61,19 +63,10 @@ class MemberStateAdmin(PublicRecordAdmin):
 
 
 @admin.register(RegistryRevision)
-class RegistryRevisionAdmin(admin.ModelAdmin):
+class RegistryRevisionAdmin(ReadOnlyAdmin):
     """Read only: the database's triggers set the token (see the model)."""
 
     list_display = ["token"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class MissionContactInline(admin.TabularInline):

@@ -330,6 +330,38 @@ def generation() -> int | None:
     return token
 
 
+class _Generation:
+    """Pages a process keeps while the record's generation is unchanged: the
+    most recently kept last, at most ``entries`` of them, none older than
+    RECHECK_SECONDS. Each page has a ``stored`` time."""
+
+    def __init__(self, entries: int = LOCAL_ENTRIES):
+        self.entries = entries
+        self.pages: OrderedDict = OrderedDict()
+        self.token: int | None = None
+        self.lock = threading.Lock()
+
+    def get(self, token: int, key):
+        """The page kept under ``key``; a new ``token`` drops every page."""
+        with self.lock:
+            if token != self.token:
+                self.pages.clear()
+                self.token = token
+            page = self.pages.get(key)
+        if page is not None and time.monotonic() - page.stored < RECHECK_SECONDS:
+            return page
+        return None
+
+    def keep(self, token: int, key, page) -> None:
+        """Kept only under the token read before rendering, never a later one."""
+        with self.lock:
+            if token == self.token:
+                self.pages[key] = page
+                self.pages.move_to_end(key)
+                while len(self.pages) > self.entries:
+                    self.pages.popitem(last=False)
+
+
 class _Page:
     __slots__ = ("status", "content", "headers", "etag", "stored")
 
@@ -362,9 +394,7 @@ class PublicPageMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.pages: OrderedDict[tuple[str, str], _Page] = OrderedDict()
-        self.generation: int | None = None
-        self.lock = threading.Lock()
+        self.pages = _Generation()
 
     def __call__(self, request):
         if request.method != "GET" or not cacheable(request):
@@ -374,28 +404,16 @@ class PublicPageMiddleware:
         if token is None:
             return self.get_response(request)
         key = (get_language_from_request(request), request.get_full_path())
-        with self.lock:
-            if token != self.generation:
-                self.pages.clear()
-                self.generation = token
-            page = self.pages.get(key)
-        if page is not None and time.monotonic() - page.stored < RECHECK_SECONDS:
-            response = page.response(request)
-            if front is not None and response.status_code in (200, 204):
-                request.environ[FRONT_KEEP] = token
+        page = self.pages.get(token, key)
+        response = page.response(request) if page else self.get_response(request)
+        if page is None and not self._keeps(response):
             return response
-        response = self.get_response(request)
-        if self._keeps(response) and front is not None:
+        if front is not None:
             # FrontCache keeps it, with the headers of every layer.
-            request.environ[FRONT_KEEP] = token
-        elif self._keeps(response):
-            with self.lock:
-                # Stored under the token read before rendering, never a later one.
-                if token == self.generation:
-                    self.pages[key] = _Page(response)
-                    self.pages.move_to_end(key)
-                    while len(self.pages) > LOCAL_ENTRIES:
-                        self.pages.popitem(last=False)
+            if response.status_code in (200, 204):
+                request.environ[FRONT_KEEP] = token
+        elif page is None:
+            self.pages.keep(token, key, _Page(response))
         return response
 
     @staticmethod
@@ -496,10 +514,7 @@ class FrontCache:
 
     def __init__(self, app, entries: int = LOCAL_ENTRIES):
         self.app = app
-        self.entries = entries
-        self.pages: OrderedDict[tuple, _Stored] = OrderedDict()
-        self.generation: int | None = None
-        self.lock = threading.Lock()
+        self.pages = _Generation(entries)
 
     @staticmethod
     def _key(environ) -> tuple | None:
@@ -526,12 +541,8 @@ class FrontCache:
         token = generation()
         if token is None:
             return self.app(environ, start_response)
-        with self.lock:
-            if token != self.generation:
-                self.pages.clear()
-                self.generation = token
-            page = self.pages.get(key)
-        if page is not None and time.monotonic() - page.stored < RECHECK_SECONDS:
+        page = self.pages.get(token, key)
+        if page is not None:
             return self._answer(page, environ, start_response)
         environ[FRONT_TOKEN] = token
         answer: list = []
@@ -548,13 +559,7 @@ class FrontCache:
         finally:
             if hasattr(result, "close"):
                 result.close()
-        with self.lock:
-            # Stored under the token read before rendering, never a later one.
-            if token == self.generation:
-                self.pages[key] = _Stored(answer[0], list(answer[1]), body)
-                self.pages.move_to_end(key)
-                while len(self.pages) > self.entries:
-                    self.pages.popitem(last=False)
+        self.pages.keep(token, key, _Stored(answer[0], list(answer[1]), body))
         return [body]
 
     @staticmethod

@@ -359,28 +359,24 @@ def _page_data_sql(vendor: str, code: str, count: int) -> tuple[str, Slots]:
         .values_list("ballot_id", "positions")
     )
     notes = votes.exclude(note="").values_list("ballot_id", "state_id", "note")
-    parts, params = [], []
-    for queryset in (joined, notes):
+    params = []
+
+    def as_json(queryset) -> str:
         sql, compiled = queryset.query.sql_with_params()
-        parts.append(f"({one_json_value(queryset, sql)})")
         params.extend(compiled)
+        return f"({one_json_value(queryset, sql)})"
+
     quote = connection.ops.quote_name
     token = (
         f"(SELECT {quote('token')} FROM {quote(RegistryRevision._meta.db_table)} "
         f"WHERE {quote('id')} = 1)"
     )
-    registry = _states_query(code)
-    sql, compiled = registry.query.sql_with_params()
-    parts.append(token)
-    parts.append(
-        f"CASE WHEN {token} = %s THEN NULL ELSE ({one_json_value(registry, sql)}) END"
-    )
+    parts = [as_json(joined), as_json(notes), token]
     params.append(_TOKEN_KEY)
-    params.extend(compiled)
-    cosponsors = _cosponsors_query(_SERIES_KEY, _SESSION_KEY)
-    sql, compiled = cosponsors.query.sql_with_params()
-    parts.append(f"({one_json_value(cosponsors, sql)})")
-    params.extend(compiled)
+    parts.append(
+        f"CASE WHEN {token} = %s THEN NULL ELSE {as_json(_states_query(code))} END"
+    )
+    parts.append(as_json(_cosponsors_query(_SERIES_KEY, _SESSION_KEY)))
     sql = f"SELECT {', '.join(parts)}"
     return sql, Slots(params, (*ballot_keys, _TOKEN_KEY, _SERIES_KEY, _SESSION_KEY))
 

@@ -90,18 +90,6 @@ def _converted_once():
     return ConvertedOnce
 
 
-def sql_for(queryset, params) -> str:
-    """The SQL of ``queryset``, checked to take exactly ``params``, in order.
-
-    ``params`` are the placeholder values the caller built the queryset with;
-    it later runs the SQL with real values in their places.
-    """
-    sql, compiled = queryset.query.sql_with_params()
-    if list(compiled) != list(params):
-        raise RuntimeError(f"The query takes {list(compiled)!r}, not {list(params)!r}.")
-    return sql
-
-
 def _same(key, value) -> bool:
     # The driver may have wrapped the key (psycopg's Int2 is an int).
     return isinstance(value, type(key)) and value == key

@@ -8,7 +8,7 @@ from django.db import connection
 from django.db.models import F
 
 from campaign.models import Ballot, Document
-from campaign.prepared import Prepared, Slots, one_json_value, sql_for
+from campaign.prepared import Prepared, Slots, one_json_value
 
 from .factories import BallotFactory, DocumentFactory, SeriesFactory
 
@@ -111,7 +111,9 @@ def test_many_rows_come_back_as_one_json_value():
         .order_by("pk")
         .values_list("pk", "question")
     )
-    sql = one_json_value(queryset, sql_for(queryset, [SERIES_KEY]))
+    sql, params = queryset.query.sql_with_params()
+    assert list(params) == [SERIES_KEY]
+    sql = one_json_value(queryset, sql)
     with connection.cursor() as cursor:
         cursor.execute(sql, [series.pk])
         rows = cursor.fetchall()
