@@ -5,6 +5,7 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.utils.cache import patch_vary_headers
 
 from .origin import origin_of, reset_current_origin, set_current_origin
 
@@ -34,6 +35,13 @@ class IdleSessionMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            # Nobody is signed in without a session cookie: no need to look
+            # the user up (which costs a public page more than its headers).
+            # The answer still depends on the cookie, as when looked up.
+            response = self.get_response(request)
+            patch_vary_headers(response, ("Cookie",))
+            return response
         if request.user.is_authenticated:
             now = int(time.time())
             last_seen = request.session.get(LAST_SEEN_KEY)

@@ -16,6 +16,7 @@ from accounts.models import AuditAction, AuditEvent, Invitation, Membership, Not
 from campaign.models import Participation
 
 from .factories import (
+    BallotFactory,
     CampaignFactory,
     MembershipFactory,
     OrganisationFactory,
@@ -329,6 +330,33 @@ def test_idle_session_expires(client, settings):
         response = client.get(reverse("campaign:dashboard_index"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_a_visitor_without_a_session_cookie_is_not_looked_up(
+    client, monkeypatch, settings
+):
+    import django.contrib.auth.middleware as auth_middleware
+
+    settings.PUBLIC_PAGE_CACHE = False
+    page = BallotFactory().get_absolute_url()
+    client.get(page)  # base.html's frame, rendered once, asks who is signed in
+
+    looked_up = []
+    real = auth_middleware.auth.get_user
+    monkeypatch.setattr(
+        auth_middleware.auth,
+        "get_user",
+        lambda request: looked_up.append(request.path) or real(request),
+    )
+    response = client.get(page)
+    assert response.status_code == 200
+    assert looked_up == []
+    # The page still says it depends on the cookie: a signed-in visitor's differs.
+    assert "Cookie" in response["Vary"]
+    user = MembershipFactory(role=Role.DRAFTER).user
+    client.force_login(user)
+    client.get(page)
+    assert looked_up == [page]
 
 
 def test_password_reset_by_email(
