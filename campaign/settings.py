@@ -61,7 +61,8 @@ MIDDLEWARE = [
     # Before sessions, CSP and the rest: repeat visitors of public pages cost
     # one cache read (campaign/pagecache.py).
     "campaign.pagecache.PublicPageMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with the settings' policy built once (campaign/headers.py).
+    "campaign.headers.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
