@@ -346,8 +346,9 @@ def _page_data_sql(vendor: str, code: str, count: int) -> tuple[str, Slots]:
 
     It answers: the positions on ``count`` ballots, one object per ballot
     from state id to position ({"12": "Y", ...}), cheaper for both database
-    and page than a row per vote; the votes' notes, which are few; the
-    registry's token; the registry with names in language
+    and page than a row per vote, with the notes of the ballot's votes that
+    have one, read in the same pass (null when none has); the registry's
+    token; the registry with names in language
     ``code``, unless the token is the one the page passes (it has the table
     already); and the cosponsors of a series' session.
     """
@@ -355,10 +356,12 @@ def _page_data_sql(vendor: str, code: str, count: int) -> tuple[str, Slots]:
     votes = Vote.objects.filter(ballot_id__in=ballot_keys).order_by()
     joined = (
         votes.values("ballot_id")
-        .annotate(positions=ByKey("state_id", "position"))
-        .values_list("ballot_id", "positions")
+        .annotate(
+            positions=ByKey("state_id", "position"),
+            notes=ByKey("state_id", "note", filter=~Q(note="")),
+        )
+        .values_list("ballot_id", "positions", "notes")
     )
-    notes = votes.exclude(note="").values_list("ballot_id", "state_id", "note")
     params = []
 
     def as_json(queryset) -> str:
@@ -371,7 +374,7 @@ def _page_data_sql(vendor: str, code: str, count: int) -> tuple[str, Slots]:
         f"(SELECT {quote('token')} FROM {quote(RegistryRevision._meta.db_table)} "
         f"WHERE {quote('id')} = 1)"
     )
-    parts = [as_json(joined), as_json(notes), token]
+    parts = [as_json(joined), token]
     params.append(_TOKEN_KEY)
     parts.append(
         f"CASE WHEN {token} = %s THEN NULL ELSE {as_json(_states_query(code))} END"
@@ -407,7 +410,7 @@ def _page_data(
             sql,
             slots.fill((*ballot_ids, kept[0] if kept else None, series_id, session)),
         )
-        joined, notes, token, registry, cosponsors = cursor.fetchone()
+        joined, token, registry, cosponsors = cursor.fetchone()
     if registry is None:
         states = kept[1]
     else:
@@ -415,17 +418,18 @@ def _page_data(
         if token is not None:
             _state_tables[code] = (token, states)
     positions = {}
-    for ballot_id, by_state in json.loads(joined):
-        # SQLite hands the inner object over as text, PostgreSQL as JSON.
+    notes = {}
+    for ballot_id, by_state, noted in json.loads(joined):
+        # SQLite hands the inner objects over as text, PostgreSQL as JSON.
         positions[ballot_id] = (
             json.loads(by_state) if isinstance(by_state, str) else by_state
         )
-    return PageData(
-        positions,
-        {(b, str(state)): note for b, state, note in json.loads(notes)},
-        states,
-        json.loads(cosponsors),
-    )
+        if noted:
+            if isinstance(noted, str):
+                noted = json.loads(noted)
+            for state, note in noted.items():
+                notes[ballot_id, state] = note
+    return PageData(positions, notes, states, json.loads(cosponsors))
 
 
 def ballot_page(
