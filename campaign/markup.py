@@ -168,6 +168,8 @@ def state_rows(rows, *, with_previous: bool) -> SafeString:
     badges = {letter: badge(letter, label) for letter, label in labels.items()}
     badges[None] = ""
     cells = {letter: f"<td>{html}</td>" for letter, html in badges.items()}
+    # The cells of the other ballots, once per combination of positions.
+    beside_cells: dict[tuple, str] = {}
     out = []
     for row in rows:
         state = row.state
@@ -178,7 +180,11 @@ def state_rows(rows, *, with_previous: bool) -> SafeString:
             cell += (
                 f' <span class="small text-body-secondary">({escape(row.note)})</span>'
             )
-        beside = "".join([cells[letter] for letter in row.beside])
+        beside = beside_cells.get(row.beside)
+        if beside is None:
+            beside = beside_cells[row.beside] = "".join(
+                [cells[letter] for letter in row.beside]
+            )
         previous = ""
         if with_previous:
             previous = badges[row.before]

@@ -91,13 +91,15 @@ def _ballot_series_query(pk):
     series; each row also carries what the stamp needs beyond the ballots:
     the series' cosponsorships and ballot ``pk``'s number of votes (the same
     on every row: the database works them out once)."""
+    # Unordered: the documents' default ordering would join the series to
+    # sort the one row.
     series_id = Subquery(
-        Document.objects.filter(ballots__pk=pk).values("series_id")[:1]
+        Document.objects.filter(ballots__pk=pk).order_by().values("series_id")[:1]
     )
     cosponsorships = Cosponsorship.objects.filter(document__series_id=series_id)
     history = Cosponsorship.history.filter(document__series_id=series_id)
     return (
-        Ballot.objects.filter(document__series__documents__ballots__pk=pk)
+        Ballot.objects.filter(document__series_id=series_id)
         .select_related("document__series")
         .order_by("date", "pk")
         .annotate(

@@ -116,7 +116,7 @@ class StateRow:
     name: str
     position: str
     note: str
-    beside: list[str | None]
+    beside: tuple[str | None, ...]
     labels: dict[str, str]
     before: str | None = None
     group_majority: str | None = None
@@ -498,11 +498,11 @@ def ballot_page(
         other = other_positions[0].get
 
         def beside_of(pk):
-            return [other(pk)]
+            return (other(pk),)
     else:
 
         def beside_of(pk):
-            return [p.get(pk) for p in other_positions]
+            return tuple([p.get(pk) for p in other_positions])
 
     rows = []
     for pk, state, name, position, note in current:
