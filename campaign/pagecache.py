@@ -11,12 +11,16 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache as cache_function
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
+from django.core.signals import setting_changed
 from django.db import transaction
 from django.db.models import Count, Max, OuterRef, Subquery, Sum
+from django.dispatch import receiver
 from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language_from_request
@@ -497,6 +501,19 @@ class _Stored:
         self.stored = time.monotonic()
 
 
+@cache_function
+def _static_prefix() -> str:
+    """The path under which WhiteNoise serves static files (settings.STATIC_URL
+    may be a full address: its path)."""
+    return urlsplit(settings.STATIC_URL or "/static/").path or "/static/"
+
+
+@receiver(setting_changed)
+def _forget_static_prefix(setting, **kwargs) -> None:
+    if setting == "STATIC_URL":
+        _static_prefix.cache_clear()
+
+
 class FrontCache:
     """Public pages answered in front of Django while the record is unchanged.
 
@@ -511,7 +528,8 @@ class FrontCache:
     a page is only ever answered to a request Django answered it to; a new
     generation drops every page, and a page is re-rendered at the latest
     RECHECK_SECONDS after it was kept. Anything else (cookies, other methods,
-    static files, pages not marked) passes through untouched.
+    pages not marked) passes through untouched, and static files without even
+    the generation's read.
     """
 
     def __init__(self, app, entries: int = LOCAL_ENTRIES):
@@ -525,6 +543,8 @@ class FrontCache:
             or environ.get("HTTP_COOKIE")
             or "HTTP_AUTHORIZATION" in environ
             or not settings.PUBLIC_PAGE_CACHE
+            # Never a page: not even the generation's cache read.
+            or environ.get("PATH_INFO", "").startswith(_static_prefix())
         ):
             return None
         return (

@@ -189,16 +189,24 @@ def test_requests_with_cookies_credentials_or_other_methods_go_to_django(
     assert django.calls == before + 2
 
 
-def test_pages_not_marked_public_and_static_files_pass_through(site, ballot):
+def test_pages_not_marked_public_and_static_files_pass_through(
+    site, ballot, monkeypatch
+):
     app, django = site
+    reads = []
+    real = pagecache.generation
+    monkeypatch.setattr(pagecache, "generation", lambda: reads.append(1) or real())
     for _ in range(2):
         status, headers, _ = get(app, "/accounts/login/")
         assert status.startswith("200")
     assert django.calls == 2
     # A static file's response goes back as Django made it: the server may
     # send it from the file.
+    assert len(reads) == 2
     environ = RequestFactory().get("/static/css/site.css").environ
     result = app(environ, lambda status, headers, exc_info=None: None)
+    # Static files are never pages: not even the generation is read for them.
+    assert len(reads) == 2
     try:
         assert not isinstance(result, list)
         assert hasattr(result, "file_to_stream") or hasattr(result, "streaming")
