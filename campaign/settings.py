@@ -124,6 +124,9 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # mode that does not keep prepared statements (PgBouncer before 1.21).
 DATABASE_PREPARED = env.bool("DATABASE_PREPARED", default=True)
 if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
+    # Django's, checking a reused connection without a round trip while the
+    # server has said nothing on it (campaign/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "campaign.postgresql"
     DATABASES["default"].setdefault("OPTIONS", {})
     # Only cursors that bind on the server prepare; Django's default ones never do.
     DATABASES["default"]["OPTIONS"].setdefault(
