@@ -76,12 +76,26 @@ def labels(choices, *, escaped: bool = False) -> tuple[tuple[str, str], ...]:
     return _labels(choices, _language(), escaped)
 
 
+# Escaped text by text: a page escapes a hundred labels and headings, the
+# same on every page in a language. Bounded: emptied when full.
+_escaped: dict[str, str] = {}
+ESCAPED_ENTRIES = 4096
+
+
 def escape(value) -> str:
     """Django's escape, the same characters, without its lazy-text wrapper.
 
-    That wrapper costs more than the escaping on a page of a thousand values.
+    That wrapper costs more than the escaping on a page of a thousand values;
+    each text is escaped once and looked up after.
     """
-    return html.escape(str(value))
+    text = value if type(value) is str else str(value)
+    try:
+        return _escaped[text]
+    except KeyError:
+        if len(_escaped) >= ESCAPED_ENTRIES:
+            _escaped.clear()
+        escaped = _escaped[text] = html.escape(text)
+        return escaped
 
 
 @lru_cache(maxsize=4096)

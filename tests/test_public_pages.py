@@ -1,5 +1,6 @@
 import csv
 import datetime
+import html
 import io
 import json
 import re
@@ -486,3 +487,15 @@ def test_a_renamed_state_shows_at_once_on_the_next_page_built(client, settings):
     )
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "República Federal de Alemania" in page
+
+
+def test_markup_escape_is_htmls_escape_kept_within_bounds(monkeypatch):
+    from django.utils.translation import gettext_lazy
+
+    monkeypatch.setattr(markup, "_escaped", {})
+    monkeypatch.setattr(markup, "ESCAPED_ENTRIES", 3)
+    values = ['<a href="x">', "Côte d'Ivoire & co", 42, gettext_lazy("Yes"), "plain"]
+    for _ in range(2):
+        for value in values:
+            assert markup.escape(value) == html.escape(str(value))
+            assert len(markup._escaped) <= 3
