@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from campaign.models import Ballot, Campaign, MemberState, ResolutionSeries
 
 from . import audiences
-from .reminders import Follow, ReminderRule
+from .reminders import Follow, ReminderRule, rule_problems
 
 STAMP_SALT = "letters.subscription.form-stamp"
 # A person needs a few seconds to type an address; scripts post at once.
@@ -89,22 +89,14 @@ class ReminderRuleForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        anchor = data.get("anchor")
-        if anchor == ReminderRule.Anchor.BALLOT and not data.get("ballot"):
-            self.add_error("ballot", _("Choose the ballot the rule counts from."))
-        needs_letter = anchor == ReminderRule.Anchor.LETTER_DEADLINE or (
-            data.get("audience") == ReminderRule.Audience.COSIGNERS_PENDING
-        )
-        if needs_letter and not data.get("letter"):
-            self.add_error(
-                "letter",
-                _("Choose the letter (there is none in this campaign yet)."),
-            )
-        if (
-            data.get("audience") == ReminderRule.Audience.SUBSCRIBERS_RESULT
-            and anchor != ReminderRule.Anchor.BALLOT
-        ):
-            self.add_error("anchor", _("A result message counts from its ballot."))
+        for field, message in rule_problems(
+            anchor=data.get("anchor"),
+            audience=data.get("audience"),
+            has_ballot=bool(data.get("ballot")),
+            has_letter=bool(data.get("letter")),
+        ).items():
+            if field not in self.errors:
+                self.add_error(field, message)
         return data
 
     def save(self, commit=True):

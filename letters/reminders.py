@@ -125,6 +125,40 @@ class ReminderRule(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def problems(self) -> dict[str, str]:
+        """What keeps the rule from being scheduled, by the field to fix:
+        "ballot", "letter" (the letter's id) or "anchor". Empty when none."""
+        return rule_problems(
+            anchor=self.anchor,
+            audience=self.audience,
+            has_ballot=self.ballot_id is not None,
+            has_letter=self.letter_id is not None,
+        )
+
+
+def rule_problems(
+    *, anchor: str | None, audience: str | None, has_ballot: bool, has_letter: bool
+) -> dict[str, str]:
+    """The rule's anchor and audience need a ballot or a letter to count from
+    and to send; a result message counts from its ballot. Shared by the
+    staff form, the admin and ``schedule.save_reminder_rule``."""
+    problems = {}
+    if anchor == ReminderRule.Anchor.BALLOT and not has_ballot:
+        problems["ballot"] = _("Choose the ballot the rule counts from.")
+    needs_letter = anchor == ReminderRule.Anchor.LETTER_DEADLINE or (
+        audience == ReminderRule.Audience.COSIGNERS_PENDING
+    )
+    if needs_letter and not has_letter:
+        problems["letter"] = _(
+            "Choose the letter (there is none in this campaign yet)."
+        )
+    if (
+        audience == ReminderRule.Audience.SUBSCRIBERS_RESULT
+        and anchor != ReminderRule.Anchor.BALLOT
+    ):
+        problems["anchor"] = _("A result message counts from its ballot.")
+    return problems
+
 
 class ReminderQuerySet(models.QuerySet):
     def upcoming(self):

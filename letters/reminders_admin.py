@@ -1,8 +1,17 @@
 """Django admin for reminder rules, due reminders, follows, alerts and subscriptions."""
 
+from django import forms
 from django.contrib import admin
 
-from .reminders import AlertEvent, Follow, Reminder, ReminderRule, Subscription
+from . import schedule
+from .reminders import (
+    AlertEvent,
+    Follow,
+    Reminder,
+    ReminderRule,
+    Subscription,
+    rule_problems,
+)
 
 
 class ReminderInline(admin.TabularInline):
@@ -11,12 +20,53 @@ class ReminderInline(admin.TabularInline):
     readonly_fields = ["claimed_at", "claimed_by", "attempts", "sent_at"]
 
 
+class ReminderRuleAdminForm(forms.ModelForm):
+    """The staff form's checks of anchor and audience, on the admin's fields."""
+
+    class Meta:
+        model = ReminderRule
+        fields = [
+            "campaign",
+            "name",
+            "anchor",
+            "ballot",
+            "letter_id",
+            "offset_days",
+            "local_time",
+            "audience",
+            "mission_filter",
+            "subject",
+            "message",
+            "skip_if_late_by",
+            "status",
+            "created_by",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        for field, message in rule_problems(
+            anchor=data.get("anchor"),
+            audience=data.get("audience"),
+            has_ballot=data.get("ballot") is not None,
+            has_letter=data.get("letter_id") is not None,
+        ).items():
+            field = "letter_id" if field == "letter" else field
+            if field not in self.errors:
+                self.add_error(field, message)
+        return data
+
+
 @admin.register(ReminderRule)
 class ReminderRuleAdmin(admin.ModelAdmin):
+    form = ReminderRuleAdminForm
     list_display = ["name", "campaign", "audience", "anchor", "offset_days", "status"]
     list_filter = ["status", "audience", "campaign"]
     raw_id_fields = ["ballot", "created_by"]
     inlines = [ReminderInline]
+
+    def save_model(self, request, obj, form, change):
+        # As the staff pages do: the pending reminder follows the rule at once.
+        schedule.save_reminder_rule(rule=obj, by=request.user)
 
 
 @admin.register(Reminder)

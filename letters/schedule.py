@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
@@ -121,7 +122,19 @@ def schedule_reminders(*, campaign: Campaign | None = None) -> int:
 
 @transaction.atomic
 def save_reminder_rule(*, rule: ReminderRule, by=None) -> ReminderRule:
-    """Create or change a rule and reschedule its pending row in one step."""
+    """Create or change a rule and reschedule its pending row in one step.
+
+    A rule without what its anchor and audience need (ReminderRule.problems)
+    is refused with a ValidationError naming the fields, and nothing changes.
+    """
+    problems = rule.problems()
+    if problems:
+        raise ValidationError(
+            {
+                ("letter_id" if field == "letter" else field): message
+                for field, message in problems.items()
+            }
+        )
     if rule.pk is None and by is not None:
         rule.created_by = by
     rule.save()

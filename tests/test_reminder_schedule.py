@@ -1,6 +1,8 @@
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from letters import schedule
 from letters.reminders import Reminder, ReminderRule
@@ -123,3 +125,78 @@ def test_cancelling_a_rule_cancels_its_pending_row_and_pausing_keeps_it():
     assert rule.reminders.get().status == "cancelled"
     schedule.schedule_reminders()
     assert rule.reminders.filter(status="pending").count() == 0
+
+
+def test_a_rule_missing_what_its_anchor_or_audience_needs_is_refused():
+    rule = ReminderRuleFactory.build(
+        campaign=CampaignFactory(),
+        ballot=None,
+        anchor=ReminderRule.Anchor.BALLOT,
+        audience=ReminderRule.Audience.COSIGNERS_PENDING,
+    )
+    with pytest.raises(ValidationError) as refused:
+        schedule.save_reminder_rule(rule=rule)
+    assert set(refused.value.message_dict) == {"ballot", "letter_id"}
+    assert not ReminderRule.objects.exists()
+    assert not Reminder.objects.exists()
+
+
+def _admin_form(rule_or_none, **fields):
+    rule = rule_or_none
+    data = {
+        "campaign": rule.campaign_id,
+        "name": "From the admin",
+        "anchor": rule.anchor,
+        "ballot": rule.ballot_id or "",
+        "letter_id": "",
+        "offset_days": rule.offset_days,
+        "local_time": "09:00",
+        "audience": rule.audience,
+        "mission_filter": rule.mission_filter,
+        "subject": rule.subject,
+        "message": "",
+        "skip_if_late_by": "",
+        "status": rule.status,
+        "created_by": "",
+        "reminders-TOTAL_FORMS": 0,
+        "reminders-INITIAL_FORMS": 0,
+        "reminders-MIN_NUM_FORMS": 0,
+        "reminders-MAX_NUM_FORMS": 1000,
+    }
+    data.update(fields)
+    return data
+
+
+def test_a_rule_changed_in_the_admin_is_rescheduled_at_once(admin_client):
+    rule = ReminderRuleFactory()  # saved without a schedule
+    url = reverse("admin:letters_reminderrule_change", args=[rule.pk])
+    response = admin_client.post(url, _admin_form(rule, offset_days=-3))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    rule.refresh_from_db()
+    expected = schedule.local_due_time(
+        anchor_date=rule.ballot.date,
+        offset_days=-3,
+        local_time=datetime.time(9, 0),
+        zone=rule.campaign.time_zone,
+    )
+    assert list(rule.reminders.values_list("due_at", "status")) == [
+        (expected, "pending")
+    ]
+
+
+def test_the_admin_refuses_a_result_message_not_counted_from_its_ballot(
+    admin_client,
+):
+    template = ReminderRuleFactory()
+    response = admin_client.post(
+        reverse("admin:letters_reminderrule_add"),
+        _admin_form(
+            template,
+            anchor=ReminderRule.Anchor.LETTER_DEADLINE,
+            audience=ReminderRule.Audience.SUBSCRIBERS_RESULT,
+            letter_id=7,
+        ),
+    )
+    assert response.status_code == 200
+    assert "A result message counts from its ballot." in response.content.decode()
+    assert ReminderRule.objects.count() == 1
