@@ -18,11 +18,13 @@ SQLite database under var/bench/, and loads it with wrk at 200 connections:
   registry's token read in the page's statement is unchanged, each state's
   name, link and group as markup per language (campaign/pages.py);
 - the ballot as JSON (/ballots/<id>.json), cached like the page;
-- a static file of the same size as the page, served by the same server.
+- a static file of the same size as the page, served by the same server
+  (WhiteNoise; the front cache lets static paths by without a cache read).
 
-The four take turns for BENCH_ROUNDS rounds (3) of BENCH_DURATION (10s) each,
-so that every ratio compares rates measured moments apart; each figure printed
-is the median of its rounds.
+After a warm-up of BENCH_WARM_UP (3s) per target, not counted, the four take
+turns for BENCH_ROUNDS rounds (3) of BENCH_DURATION (10s) each, so that every
+ratio compares rates measured moments apart; each figure printed is the median
+of its rounds.
 
 The cache is Redis when REDIS_URL is set, as in production; otherwise the
 file cache under var/bench/.
@@ -51,6 +53,7 @@ CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "200"))
 DURATION = os.environ.get("BENCH_DURATION", "10s")
 TIMEOUT = os.environ.get("BENCH_TIMEOUT", "5s")
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+WARM_UP = os.environ.get("BENCH_WARM_UP", "3s")
 TARGETS = {"cached": 0.8, "uncached": 0.15}
 TARGET_ORDER = ("static", "cached", "uncached", "json")
 
@@ -137,13 +140,13 @@ class Server:
             self.process.wait()
 
 
-def wrk(url: str) -> dict[str, float]:
+def wrk(url: str, duration: str = DURATION) -> dict[str, float]:
     output = subprocess.run(
         [
             "wrk",
             "-t2",
             f"-c{CONNECTIONS}",
-            f"-d{DURATION}",
+            f"-d{duration}",
             f"--timeout={TIMEOUT}",
             url,
         ],
@@ -222,6 +225,13 @@ def main() -> int:
             "uncached": (uncached_server, page_path),
             "json": (cached_server, f"/ballots/{ballot_id}.json"),
         }
+        # Not counted: by the end every worker of both servers has booted
+        # and answered each target (a worker still importing the site made
+        # the first round's figures a third of the others').
+        print(f"warm-up ({WARM_UP} per target) ...", flush=True)
+        for name in TARGET_ORDER:
+            server, path = paths[name]
+            wrk(server.url + path, WARM_UP)
         for round_number in range(1, ROUNDS + 1):
             print(f"round {round_number} of {ROUNDS} ...", flush=True)
             for name in TARGET_ORDER:
