@@ -217,13 +217,20 @@ def invite_cosigner(*, letter: Letter, organisation: Organisation, by) -> CoSign
         raise LetterError(f"{organisation} is already {cosigner.get_status_display()}.")
     next_order = (letter.cosigners.aggregate(top=Max("order"))["top"] or 0) + 1
     if cosigner is None:
-        return CoSigner.objects.create(
+        cosigner = CoSigner.objects.create(
             letter=letter, organisation=organisation, order=next_order, invited_by=by
         )
-    cosigner.status = CoSigner.Status.INVITED
-    cosigner.invited_by = by
-    cosigner.responded_at = None
-    cosigner.save(update_fields=["status", "invited_by", "responded_at"])
+    else:
+        cosigner.status = CoSigner.Status.INVITED
+        cosigner.invited_by = by
+        cosigner.invited_at = timezone.now()
+        cosigner.responded_at = None
+        cosigner.save(
+            update_fields=["status", "invited_by", "invited_at", "responded_at"]
+        )
+    from . import tasks
+
+    tasks.send_invitation_notice.delay_on_commit(cosigner.pk)
     return cosigner
 
 
@@ -771,6 +778,54 @@ def send_reapproval_notice(*, version_id: int) -> int:
         )
         sent += 1
     return sent
+
+
+def send_invitation_notice(*, cosigner_id: int) -> int:
+    """Tell the invited organisation's people who can answer (admins,
+    drafters, signatories) that a letter awaits them.
+
+    Returns the number of messages queued; nothing once the invitation was
+    answered or withdrawn. Keyed by the invitation's time: a retried task
+    sends nothing twice, and an invitation renewed after a decline is told
+    anew.
+    """
+    cosigner = (
+        CoSigner.objects.filter(pk=cosigner_id, status=CoSigner.Status.INVITED)
+        .select_related("letter__lead", "organisation", "invited_by")
+        .first()
+    )
+    if cosigner is None:
+        return 0
+    recipients = list(
+        get_user_model()
+        .objects.filter(
+            memberships__organisation=cosigner.organisation,
+            memberships__role__in=[Role.ADMIN, Role.DRAFTER, Role.SIGNATORY],
+            memberships__is_active=True,
+            is_active=True,
+        )
+        .values_list("email", flat=True)
+        .distinct()
+    )
+    if not recipients:
+        return 0
+    letter = cosigner.letter
+    context = {
+        "letter": letter,
+        "cosigner": cosigner,
+        "organisation": cosigner.organisation,
+        "invited_by": cosigner.invited_by,
+        "url": settings.SITE_URL + letter.get_absolute_url(),
+    }
+    return outgoing.deliver(
+        kind="notice:invitation",
+        recipients=recipients,
+        subject=f"Invitation to co-sign: {letter.title}",
+        text=render_to_string("letters/emails/invitation.txt", context),
+        html=render_to_string("letters/emails/invitation.html", context),
+        key=f"invitation:{cosigner.pk}:{cosigner.invited_at.isoformat()}",
+        by=cosigner.invited_by,
+    )
 
 
 def send_test_message(*, user_id: int) -> bool:

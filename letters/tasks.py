@@ -11,6 +11,11 @@ def send_reapproval_notice(version_id: int) -> None:
     services.send_reapproval_notice(version_id=version_id)
 
 
+@shared_task(acks_late=True)
+def send_invitation_notice(cosigner_id: int) -> None:
+    services.send_invitation_notice(cosigner_id=cosigner_id)
+
+
 # Reminders and alerts: the dispatcher and the digests.
 
 

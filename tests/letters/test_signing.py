@@ -357,3 +357,41 @@ def test_a_sign_off_is_in_the_signing_organisation_audit_log(letter, coalition):
     assert event.organisation == coalition.partner
     assert event.actor == coalition.partner_signatory
     assert event.data["text_hash"] == version.text_hash
+
+
+def test_an_invited_organisation_is_told_once_per_invitation(
+    letter, coalition, django_capture_on_commit_callbacks, eager_tasks
+):
+    other = OrganisationFactory(name="Third Watch")
+    signatory = MembershipFactory(organisation=other, role=Role.SIGNATORY).user
+    admin = MembershipFactory(organisation=other, role=Role.ADMIN).user
+    MembershipFactory(organisation=other, role=Role.VIEWER)
+    services.set_deadline(
+        letter=letter,
+        deadline=timezone.make_aware(datetime.datetime(2014, 11, 10, 18, 0)),
+    )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        cosigner = services.invite_cosigner(
+            letter=letter, organisation=other, by=coalition.drafter
+        )
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [signatory.email, admin.email]
+    )
+    message = mail.outbox[0]
+    assert message.subject == f"Invitation to co-sign: {letter.title}"
+    assert "Third Watch" in message.body
+    assert letter.get_absolute_url() in message.body
+    assert "10 November 2014" in message.body
+    # A retried task finds the messages in the ledger and sends nothing more.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.send_invitation_notice(cosigner_id=cosigner.pk) == 0
+    assert len(mail.outbox) == 2
+    # Answered: nothing to tell. Invited again after a decline: told again.
+    services.respond_to_invitation(cosigner=cosigner, accept=False, by=admin)
+    assert services.send_invitation_notice(cosigner_id=cosigner.pk) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        services.invite_cosigner(
+            letter=letter, organisation=other, by=coalition.drafter
+        )
+    assert len(mail.outbox) == 4
