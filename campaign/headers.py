@@ -66,8 +66,8 @@ class CSPMiddleware(LibraryCSPMiddleware):
     """django-csp's middleware, with the settings' policy built once.
 
     django-csp builds the header anew for every response (copying the
-    settings, then joining each directive), which cost a public page that is
-    not cached yet about a twentieth of its time. A response that used no
+    settings, then joining each directive), a few percent of the time of a
+    public page that is not cached yet. A response that used no
     nonce and has no policy of its own gets the settings' policy, built once
     (and again when the settings change); any other goes through django-csp
     unchanged. The headers are those django-csp would set, under the same
