@@ -180,6 +180,13 @@ def ballot_record(pk) -> BallotRecord | None:
     return BallotRecord(stamp, this, ballots)
 
 
+def ballot_record_or_404(pk) -> BallotRecord:
+    record = ballot_record(pk)
+    if record is None:
+        raise Http404
+    return record
+
+
 def ballot_stamp(pk) -> tuple | None:
     """What a ballot page, its fragment and its downloads depend on."""
     record = ballot_record(pk)

@@ -33,6 +33,20 @@ def letter_choices(campaign: Campaign) -> list[tuple[str, str]]:
     ]
 
 
+def add_rule_problems(form, data: dict, *, letter_field: str) -> None:
+    """``rule_problems`` of a rule form's data as errors on its fields
+    (``letter_field``: the form's field for the letter)."""
+    for field, message in rule_problems(
+        anchor=data.get("anchor"),
+        audience=data.get("audience"),
+        has_ballot=data.get("ballot") is not None,
+        has_letter=data.get(letter_field) is not None,
+    ).items():
+        field = letter_field if field == "letter_id" else field
+        if field not in form.errors:
+            form.add_error(field, message)
+
+
 class ReminderRuleForm(forms.ModelForm):
     letter = forms.TypedChoiceField(
         required=False,
@@ -89,14 +103,7 @@ class ReminderRuleForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        for field, message in rule_problems(
-            anchor=data.get("anchor"),
-            audience=data.get("audience"),
-            has_ballot=bool(data.get("ballot")),
-            has_letter=bool(data.get("letter")),
-        ).items():
-            if field not in self.errors:
-                self.add_error(field, message)
+        add_rule_problems(self, data, letter_field="letter")
         return data
 
     def save(self, commit=True):

@@ -127,7 +127,7 @@ class ReminderRule(models.Model):
 
     def problems(self) -> dict[str, str]:
         """What keeps the rule from being scheduled, by the field to fix:
-        "ballot", "letter" (the letter's id) or "anchor". Empty when none."""
+        "ballot", "letter_id" or "anchor". Empty when none."""
         return rule_problems(
             anchor=self.anchor,
             audience=self.audience,
@@ -149,7 +149,7 @@ def rule_problems(
         audience == ReminderRule.Audience.COSIGNERS_PENDING
     )
     if needs_letter and not has_letter:
-        problems["letter"] = _(
+        problems["letter_id"] = _(
             "Choose the letter (there is none in this campaign yet)."
         )
     if (

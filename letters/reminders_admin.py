@@ -4,14 +4,8 @@ from django import forms
 from django.contrib import admin
 
 from . import schedule
-from .reminders import (
-    AlertEvent,
-    Follow,
-    Reminder,
-    ReminderRule,
-    Subscription,
-    rule_problems,
-)
+from .reminder_forms import add_rule_problems
+from .reminders import AlertEvent, Follow, Reminder, ReminderRule, Subscription
 
 
 class ReminderInline(admin.TabularInline):
@@ -44,15 +38,7 @@ class ReminderRuleAdminForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        for field, message in rule_problems(
-            anchor=data.get("anchor"),
-            audience=data.get("audience"),
-            has_ballot=data.get("ballot") is not None,
-            has_letter=data.get("letter_id") is not None,
-        ).items():
-            field = "letter_id" if field == "letter" else field
-            if field not in self.errors:
-                self.add_error(field, message)
+        add_rule_problems(self, data, letter_field="letter_id")
         return data
 
 

@@ -129,12 +129,7 @@ def save_reminder_rule(*, rule: ReminderRule, by=None) -> ReminderRule:
     """
     problems = rule.problems()
     if problems:
-        raise ValidationError(
-            {
-                ("letter_id" if field == "letter" else field): message
-                for field, message in problems.items()
-            }
-        )
+        raise ValidationError(problems)
     if rule.pk is None and by is not None:
         rule.created_by = by
     rule.save()

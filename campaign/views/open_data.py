@@ -3,7 +3,7 @@
 import io
 
 from csp.decorators import csp_replace
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import translation
 from django.utils.translation import get_language
@@ -30,15 +30,8 @@ def _slug(ballot: Ballot) -> str:
     return f"ballot-{ballot.pk}-{ballot.date.isoformat()}"
 
 
-def _record(pk) -> pagecache.BallotRecord:
-    record = pagecache.ballot_record(pk)
-    if record is None:
-        raise Http404
-    return record
-
-
 def ballot_csv(request, pk):
-    record = _record(pk)
+    record = pagecache.ballot_record_or_404(pk)
 
     @translation.override("en")
     def download():
@@ -125,7 +118,7 @@ def ballot_document(ballot: Ballot, page: "pages.BallotPage") -> dict:
 
 
 def ballot_json(request, pk):
-    record = _record(pk)
+    record = pagecache.ballot_record_or_404(pk)
 
     @translation.override("en")
     def document():

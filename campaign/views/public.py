@@ -4,7 +4,7 @@ import datetime
 import hashlib
 
 from django.conf import settings
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import get_language
 
@@ -66,9 +66,7 @@ def is_live(ballot: Ballot) -> bool:
 
 
 def ballot_detail(request, pk):
-    record = pagecache.ballot_record(pk)
-    if record is None:
-        raise Http404
+    record = pagecache.ballot_record_or_404(pk)
     # Without filters the form is the same blank one for everyone (None).
     form = StateFilterForm(request.GET) if request.GET else None
     if form is not None and not form.is_valid():
