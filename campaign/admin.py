@@ -16,6 +16,7 @@ from .models import (
     Mission,
     MissionContact,
     Participation,
+    RecordRevision,
     RegistryRevision,
     ResolutionSeries,
     Stance,
@@ -64,6 +65,13 @@ class MemberStateAdmin(PublicRecordAdmin):
 
 @admin.register(RegistryRevision)
 class RegistryRevisionAdmin(ReadOnlyAdmin):
+    """Read only: the database's triggers set the token (see the model)."""
+
+    list_display = ["token"]
+
+
+@admin.register(RecordRevision)
+class RecordRevisionAdmin(ReadOnlyAdmin):
     """Read only: the database's triggers set the token (see the model)."""
 
     list_display = ["token"]

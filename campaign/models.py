@@ -125,6 +125,24 @@ class RegistryRevision(models.Model):
         return str(self.token)
 
 
+class RecordRevision(models.Model):
+    """A token that changes with every write to the record a ballot page reads.
+
+    As RegistryRevision, for the resolutions' series, documents, ballots,
+    votes and cosponsorships (and the cosponsorships' history): triggers in
+    the database (migration 0004) give it a new random value on any insert,
+    update or delete of those tables, whoever makes it. A public page keeps
+    what it read of a ballot's series (see ``pagecache.ballot_view``) for as
+    long as the token it reads with its votes is the one it kept it with.
+    One row, id 1; none means unknown, and nothing is kept.
+    """
+
+    token = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return str(self.token)
+
+
 class Mission(models.Model):
     """A state's permanent mission to the UN (New York unless said otherwise)."""
 

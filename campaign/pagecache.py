@@ -18,22 +18,24 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.core.signals import setting_changed
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max, OuterRef, Subquery, Sum
 from django.dispatch import receiver
 from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language_from_request
 
+from . import pages
 from .models import (
     Ballot,
     Cosponsorship,
     Document,
     MemberState,
+    RecordRevision,
     ResolutionSeries,
     Vote,
 )
-from .prepared import Prepared
+from .prepared import Prepared, statement_cursor
 from .shell import anonymous_visitor
 
 LOCAL_ENTRIES = 256
@@ -115,6 +117,9 @@ def _ballot_series_query(pk):
             n_votes=_aggregate(
                 Vote.objects.filter(ballot_id=pk), "ballot_id", Count("pk")
             ),
+            record_token=Subquery(
+                RecordRevision.objects.filter(pk=1).values("token")[:1]
+            ),
         )
     )
 
@@ -146,25 +151,68 @@ def _first(rows: list) -> tuple | None:
 
 @dataclass(frozen=True)
 class BallotRecord:
-    """A ballot, every ballot of its series (itself included, by date), and
-    the stamp of what its page, fragment and downloads show."""
+    """A ballot, every ballot of its series (itself included, by date), the
+    stamp of what its page, fragment and downloads show, and the record's
+    token read with them (RecordRevision; None: unknown)."""
 
     stamp: tuple
     ballot: Ballot
     series_ballots: list[Ballot]
+    token: int | None = None
+
+
+# The records last read, by ballot: true for as long as the record's token is
+# the one read with them. Shared by the threads, which only read them.
+_records: OrderedDict[int, BallotRecord] = OrderedDict()
+_records_lock = threading.Lock()
+_RECORD_TOKEN = 'SELECT "token" FROM "{}" WHERE "id" = 1'
+
+
+def _kept_record(pk: int) -> BallotRecord | None:
+    with _records_lock:
+        return _records.get(pk)
+
+
+def _keep_record(pk: int, record: BallotRecord | None) -> None:
+    with _records_lock:
+        if record is None or record.token is None:
+            _records.pop(pk, None)
+            return
+        _records[pk] = record
+        _records.move_to_end(pk)
+        while len(_records) > LOCAL_ENTRIES:
+            _records.popitem(last=False)
+
+
+def _record_token() -> int | None:
+    with statement_cursor(connection) as cursor:
+        cursor.execute(_RECORD_TOKEN.format(RecordRevision._meta.db_table))
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def ballot_record(pk) -> BallotRecord | None:
     """One query; None if there is no such ballot.
+
+    While the record's token is the one read with the record kept for this
+    ballot, that query only reads the token.
 
     The stamp changes with any edit of a ballot of the series (each bumps its
     version), a ballot added or removed, a cosponsor added, withdrawn or
     edited (the history), and a vote recorded or removed on this ballot.
     """
     pk = int(pk)
+    kept = _kept_record(pk)
+    if kept is not None and _record_token() == kept.token:
+        return kept
+    return _read_record(pk)
+
+
+def _read_record(pk: int) -> BallotRecord | None:
     ballots = _ballot_series(pk)
     this = next((b for b in ballots if b.pk == pk), None)
     if this is None:
+        _keep_record(pk, None)
         return None
     first = ballots[0]
     stamp = (
@@ -177,7 +225,9 @@ def ballot_record(pk) -> BallotRecord | None:
         first.c_history,
         first.n_votes,
     )
-    return BallotRecord(stamp, this, ballots)
+    record = BallotRecord(stamp, this, ballots, first.record_token)
+    _keep_record(pk, record)
+    return record
 
 
 def ballot_record_or_404(pk) -> BallotRecord:
@@ -185,6 +235,57 @@ def ballot_record_or_404(pk) -> BallotRecord:
     if record is None:
         raise Http404
     return record
+
+
+def ballot_response(
+    request, pk, *, name: str, render: Callable[[], HttpResponse], variant: str = ""
+) -> HttpResponse:
+    """``cached_response`` for a ballot's page or download, whose stamp is the
+    ballot record's: read only when the response may be shared (``render``
+    reads the record itself, see ``ballot_view``)."""
+    if not cacheable(request):
+        return render()
+    return cached_response(
+        request,
+        name=name,
+        stamp=ballot_record_or_404(pk).stamp,
+        render=render,
+        variant=variant,
+    )
+
+
+def ballot_view(
+    pk, *, language: str, figures: bool = True
+) -> tuple[BallotRecord, pages.BallotPage]:
+    """A ballot's record and page (``pages.ballot_page``); 404 if there is no
+    such ballot.
+
+    One round trip while the record kept for the ballot is true: the page's
+    statement reads the record's token with the votes, and the page stands if
+    it is the token kept with the record. Otherwise the record is read anew
+    and the page built again from it.
+    """
+    pk = int(pk)
+    kept = _kept_record(pk)
+    if kept is not None:
+        page = pages.ballot_page(
+            kept.ballot,
+            language=language,
+            figures=figures,
+            series_ballots=kept.series_ballots,
+        )
+        if page.record_token == kept.token:
+            return kept, page
+    record = _read_record(pk)
+    if record is None:
+        raise Http404
+    page = pages.ballot_page(
+        record.ballot,
+        language=language,
+        figures=figures,
+        series_ballots=record.series_ballots,
+    )
+    return record, page
 
 
 def ballot_stamp(pk) -> tuple | None:

@@ -22,6 +22,7 @@ from .models import (
     MemberState,
     Outcome,
     Position,
+    RecordRevision,
     RegionalGroup,
     RegistryRevision,
     ResolutionSeries,
@@ -263,6 +264,8 @@ class BallotPage:
     # UTF-8 already: see worldmap.Outlines.
     map_svg: bytes = b""
     cosponsor_chart: str = ""
+    # The record's token read with the votes (RecordRevision; None: unknown).
+    record_token: int | None = None
 
     @property
     def tally(self) -> Tally:
@@ -350,7 +353,9 @@ def _page_data_sql(vendor: str, code: str, count: int) -> tuple[str, Slots]:
     have one, read in the same pass (null when none has); the registry's
     token; the registry with names in language
     ``code``, unless the token is the one the page passes (it has the table
-    already); and the cosponsors of a series' session.
+    already); the cosponsors of a series' session; and the record's token
+    (RecordRevision), which says whether what the page kept of the series is
+    still true.
     """
     ballot_keys = tuple(-(i + 1) for i in range(count))
     votes = Vote.objects.filter(ballot_id__in=ballot_keys).order_by()
@@ -380,6 +385,10 @@ def _page_data_sql(vendor: str, code: str, count: int) -> tuple[str, Slots]:
         f"CASE WHEN {token} = %s THEN NULL ELSE {as_json(_states_query(code))} END"
     )
     parts.append(as_json(_cosponsors_query(_SERIES_KEY, _SESSION_KEY)))
+    parts.append(
+        f"(SELECT {quote('token')} FROM {quote(RecordRevision._meta.db_table)} "
+        f"WHERE {quote('id')} = 1)"
+    )
     sql = f"SELECT {', '.join(parts)}"
     return sql, Slots(params, (*ballot_keys, _TOKEN_KEY, _SERIES_KEY, _SESSION_KEY))
 
@@ -388,12 +397,14 @@ def _page_data_sql(vendor: str, code: str, count: int) -> tuple[str, Slots]:
 class PageData:
     """What ``_page_data`` reads, states named by their id as text: positions
     by ballot (state to letter), notes by (ballot id, state), the registry,
-    and the cosponsor rows ([iso3, name, role, symbol, since, withdrawn on])."""
+    the cosponsor rows ([iso3, name, role, symbol, since, withdrawn on]), and
+    the record's token (None: unknown)."""
 
     positions: dict[int, dict[str, str]]
     notes: dict[tuple[int, str], str]
     states: dict[str, StateRef]
     cosponsors: list[list]
+    record_token: int | None
 
 
 def _page_data(
@@ -410,7 +421,7 @@ def _page_data(
             sql,
             slots.fill((*ballot_ids, kept[0] if kept else None, series_id, session)),
         )
-        joined, token, registry, cosponsors = cursor.fetchone()
+        joined, token, registry, cosponsors, record_token = cursor.fetchone()
     if registry is None:
         states = kept[1]
     else:
@@ -429,7 +440,7 @@ def _page_data(
                 noted = json.loads(noted)
             for state, note in noted.items():
                 notes[ballot_id, state] = note
-    return PageData(positions, notes, states, json.loads(cosponsors))
+    return PageData(positions, notes, states, json.loads(cosponsors), record_token)
 
 
 def ballot_page(
@@ -439,8 +450,9 @@ def ballot_page(
     figures: bool = True,
     series_ballots: list[Ballot] | None = None,
 ) -> BallotPage:
-    """Two queries: the series' ballots; their votes, the registry and the
-    cosponsors (one statement).
+    """Two queries: the series' ballots; their votes, the registry, the
+    cosponsors and the record's token (one statement). One with
+    ``series_ballots`` (see ``pagecache.ballot_view``).
 
     Votes come back as tuples with their state's columns: building hundreds of
     model instances would cost more than the rest of the page. ``figures``
@@ -577,6 +589,7 @@ def ballot_page(
         crosstabs=crosstabs,
         cosponsorships=cosponsorships,
         cosponsor_steps=cosponsor_steps(cosponsorships),
+        record_token=data.record_token,
     )
     if figures and summary.has_record:
         page.map_svg = _outlines(_code(language), states).render(

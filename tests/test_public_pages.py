@@ -195,7 +195,8 @@ def test_ballot_page_queries_do_not_grow_with_states_or_ballots(
     _, large = series_with_years(states=193, sessions=4)
     for ballot in (small[-1], large[-1]):
         # The series' ballots with the stamp, then one statement for the
-        # votes, the states and the cosponsors.
+        # votes, the states and the cosponsors; that one alone while the
+        # series is kept (tests/test_ballot_records.py).
         with django_assert_max_num_queries(2):
             assert client.get(ballot.get_absolute_url()).status_code == 200
         with django_assert_max_num_queries(2):

@@ -31,14 +31,10 @@ def _slug(ballot: Ballot) -> str:
 
 
 def ballot_csv(request, pk):
-    record = pagecache.ballot_record_or_404(pk)
-
     @translation.override("en")
     def download():
+        record, page = pagecache.ballot_view(pk, language="en", figures=False)
         ballot = record.ballot
-        page = pages.ballot_page(
-            ballot, language="en", figures=False, series_ballots=record.series_ballots
-        )
         others = [b for b in page.beside if b.pk != ballot.pk]
         header = [
             "iso3",
@@ -63,8 +59,8 @@ def ballot_csv(request, pk):
         )
         return _csv(f"{_slug(ballot)}.csv", header, rows)
 
-    return pagecache.cached_response(
-        request, name=f"ballot-csv:{pk}", stamp=record.stamp, render=download
+    return pagecache.ballot_response(
+        request, pk, name=f"ballot-csv:{pk}", render=download
     )
 
 
@@ -118,18 +114,13 @@ def ballot_document(ballot: Ballot, page: "pages.BallotPage") -> dict:
 
 
 def ballot_json(request, pk):
-    record = pagecache.ballot_record_or_404(pk)
-
     @translation.override("en")
     def document():
-        ballot = record.ballot
-        page = pages.ballot_page(
-            ballot, language="en", figures=False, series_ballots=record.series_ballots
-        )
-        return JsonResponse(ballot_document(ballot, page))
+        record, page = pagecache.ballot_view(pk, language="en", figures=False)
+        return JsonResponse(ballot_document(record.ballot, page))
 
-    return pagecache.cached_response(
-        request, name=f"ballot-json:{pk}", stamp=record.stamp, render=document
+    return pagecache.ballot_response(
+        request, pk, name=f"ballot-json:{pk}", render=document
     )
 
 

@@ -66,34 +66,30 @@ def is_live(ballot: Ballot) -> bool:
 
 
 def ballot_detail(request, pk):
-    record = pagecache.ballot_record_or_404(pk)
     # Without filters the form is the same blank one for everyone (None).
     form = StateFilterForm(request.GET) if request.GET else None
     if form is not None and not form.is_valid():
         # Bad filters: say so and show every state; such pages are not cached.
-        return _render_ballot(request, record, form, {})
+        return _render_ballot(request, pk, form, {})
     filters = form.cleaned_data if form is not None else {}
-    return pagecache.cached_response(
+    return pagecache.ballot_response(
         request,
+        pk,
         name=f"ballot:{pk}",
-        stamp=record.stamp,
         variant=f"{filters.get('group', '')}:{filters.get('position', '')}",
-        render=lambda: _render_ballot(
-            request, record, form, filters, version=fingerprint(record.stamp)
-        ),
+        render=lambda: _render_ballot(request, pk, form, filters),
     )
 
 
-def _render_ballot(request, record, form, filters, version=""):
+def _render_ballot(request, pk, form, filters):
     with markup.page_language():
-        return _write_ballot(request, record, form, filters, version)
+        return _write_ballot(request, pk, form, filters)
 
 
-def _write_ballot(request, record, form, filters, version):
+def _write_ballot(request, pk, form, filters):
+    record, page = pagecache.ballot_view(pk, language=get_language())
     ballot = record.ballot
-    page = pages.ballot_page(
-        ballot, language=get_language(), series_ballots=record.series_ballots
-    )
+    version = fingerprint(record.stamp)
     group, position = filters.get("group"), filters.get("position")
     rows = [
         r
