@@ -506,7 +506,7 @@ def _filters(form) -> str:
     return markup.filter_fields(form)
 
 
-def _states(ballot, page, rows, form, filtered: bool) -> str:
+def _states(ballot, page, rows, form, filtered: bool) -> list[str | bytes]:
     show_all = ""
     if filtered:
         show_all = (
@@ -541,7 +541,7 @@ def _states(ballot, page, rows, form, filtered: bool) -> str:
             f'<tr><td colspan="3">{escape(_("No state matches these filters."))}'
             "</td></tr>"
         )
-    return (
+    return [
         '<section aria-labelledby="states-h" class="mb-4" id="states">'
         f'<h2 class="h4" id="states-h">{escape(_("How each state voted"))}</h2>'
         '<form method="get" action="#states" class="row g-2 align-items-end mb-2">'
@@ -551,9 +551,10 @@ def _states(ballot, page, rows, form, filtered: bool) -> str:
         '<div class="table-responsive">'
         '<table class="table table-sm align-middle states-table">'
         f"<caption>{escape(caption)}</caption>"
-        f"<thead><tr>{''.join(columns)}</tr></thead>"
-        f"<tbody>{body}</tbody></table></div></section>"
-    )
+        f"<thead><tr>{''.join(columns)}</tr></thead><tbody>",
+        body,
+        "</tbody></table></div></section>",
+    ]
 
 
 def _cosponsors(page) -> str:

@@ -172,7 +172,21 @@ def state_link(iso3: str, name: str) -> str:
     return f'<a href="{_state_url(iso3)}">{escape(name)}</a>'
 
 
-def state_rows(rows, *, with_previous: bool) -> SafeString:
+def state_row_head(link: str, group_html: str) -> bytes:
+    """A state's own cells in the table of states, up to its position's, as
+    UTF-8: made with the table of states (pages.StateRef), once per state."""
+    return (
+        f'<tr><th scope="row" class="fw-normal">{link}</th><td>{group_html}</td><td>'
+    ).encode()
+
+
+def state_rows(rows, *, with_previous: bool) -> bytes:
+    """The rows of the table of states, as UTF-8.
+
+    Each row is its state's head (``state_row_head``), its position's cell
+    and the rest of the row, the last two made once per combination of
+    positions: a page encodes only the notes.
+    """
     against = (
         f' <span class="small text-body-secondary">{escape(_("against group"))}</span>'
     )
@@ -182,34 +196,35 @@ def state_rows(rows, *, with_previous: bool) -> SafeString:
     badges = {letter: badge(letter, label) for letter, label in labels.items()}
     badges[None] = ""
     cells = {letter: f"<td>{html}</td>" for letter, html in badges.items()}
-    # The cells of the other ballots, once per combination of positions.
-    beside_cells: dict[tuple, str] = {}
-    out = []
+    positions: dict[tuple, bytes] = {}
+    tails: dict[tuple, bytes] = {}
+    out: list[bytes] = []
+    extend = out.extend
     for row in rows:
-        state = row.state
-        cell = badges[row.position]
-        if row.against_group:
-            cell += against
+        key = (row.position, row.against_group)
+        cell = positions.get(key)
+        if cell is None:
+            text = badges[row.position] + (against if row.against_group else "")
+            cell = positions[key] = text.encode()
+        key = (row.beside, row.before, row.changed) if with_previous else row.beside
+        tail = tails.get(key)
+        if tail is None:
+            previous = ""
+            if with_previous:
+                previous = badges[row.before]
+                if row.changed:
+                    previous += changed
+                previous = f"<td>{previous}</td>"
+            beside = "".join([cells[letter] for letter in row.beside])
+            tail = tails[key] = f"</td>{beside}{previous}</tr>".encode()
         if row.note:
-            cell += (
+            note = (
                 f' <span class="small text-body-secondary">({escape(row.note)})</span>'
             )
-        beside = beside_cells.get(row.beside)
-        if beside is None:
-            beside = beside_cells[row.beside] = "".join(
-                [cells[letter] for letter in row.beside]
-            )
-        previous = ""
-        if with_previous:
-            previous = badges[row.before]
-            if row.changed:
-                previous += changed
-            previous = f"<td>{previous}</td>"
-        out.append(
-            f'<tr><th scope="row" class="fw-normal">{state.link}</th>'
-            f"<td>{state.group_html}</td><td>{cell}</td>{beside}{previous}</tr>"
-        )
-    return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
+            extend((row.state.row_head, cell, note.encode(), tail))
+        else:
+            extend((row.state.row_head, cell, tail))
+    return b"".join(out)
 
 
 def group_table(groups) -> SafeString:

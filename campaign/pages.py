@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -72,6 +73,8 @@ class StateRef:
     link: str
     group_html: str
     local_html: str
+    # Its cells in the table of states (markup.state_row_head).
+    row_head: bytes
 
 
 # Per language: the registry token read with the table, and the table
@@ -88,11 +91,16 @@ def _states_query(code: str):
 
 def _state_table(rows: list[list]) -> dict[str, StateRef]:
     """Every state by its id as text (as the page's positions name them),
-    from ``_states_query`` rows, with its markup."""
+    from ``_states_query`` rows, with its markup, in the order of their names
+    in the language (the order of a page's table of states)."""
     groups = dict(markup.labels(RegionalGroup, escaped=True))
     table = {}
-    for pk, iso3, iso2, name, local, group in rows:
+    for pk, iso3, iso2, name, local, group in sorted(
+        rows, key=lambda row: row[4] or row[3]
+    ):
         local = local or name
+        link = markup.state_link(iso3, local)
+        group_html = groups.get(group, "")
         table[str(pk)] = StateRef(
             pk,
             iso3,
@@ -100,9 +108,10 @@ def _state_table(rows: list[list]) -> dict[str, StateRef]:
             name,
             group,
             local,
-            markup.state_link(iso3, local),
-            groups.get(group, ""),
+            link,
+            group_html,
             markup.escape(local),
+            markup.state_row_head(link, group_html),
         )
     return table
 
@@ -180,7 +189,7 @@ class Summary:
         return None
 
 
-def summarise(ballot: Ballot, votes: list[tuple[str, str]]) -> Summary:
+def summarise(ballot: Ballot, votes: Iterable[tuple[str, str]]) -> Summary:
     """``votes`` are (regional group, position) pairs of the ballot."""
     by_group: dict[str, dict[str, int]] = {}
     for group, position in votes:
@@ -188,6 +197,11 @@ def summarise(ballot: Ballot, votes: list[tuple[str, str]]) -> Summary:
         if counts is None:
             counts = by_group[group] = dict.fromkeys(POSITION_LETTERS, 0)
         counts[position] += 1
+    return _summary(ballot, by_group)
+
+
+def _summary(ballot: Ballot, by_group: dict[str, dict[str, int]]) -> Summary:
+    """The summary of a ballot from its counts by group and position."""
     fields = Tally.FIELDS_BY_POSITION.items()
     tally = Tally(
         **{
@@ -396,12 +410,12 @@ def _page_data_sql(vendor: str, code: str, count: int) -> tuple[str, Slots]:
 @dataclass
 class PageData:
     """What ``_page_data`` reads, states named by their id as text: positions
-    by ballot (state to letter), notes by (ballot id, state), the registry,
+    by ballot (state to letter), notes by ballot (state to note), the registry,
     the cosponsor rows ([iso3, name, role, symbol, since, withdrawn on]), and
     the record's token (None: unknown)."""
 
     positions: dict[int, dict[str, str]]
-    notes: dict[tuple[int, str], str]
+    notes: dict[int, dict[str, str]]
     states: dict[str, StateRef]
     cosponsors: list[list]
     record_token: int | None
@@ -436,10 +450,7 @@ def _page_data(
             json.loads(by_state) if isinstance(by_state, str) else by_state
         )
         if noted:
-            if isinstance(noted, str):
-                noted = json.loads(noted)
-            for state, note in noted.items():
-                notes[ballot_id, state] = note
+            notes[ballot_id] = json.loads(noted) if isinstance(noted, str) else noted
     return PageData(positions, notes, states, json.loads(cosponsors), record_token)
 
 
@@ -485,19 +496,20 @@ def ballot_page(
         ballot.document.series_id,
         ballot.document.session,
     )
-    states, notes, this = data.states, data.notes, ballot.pk
-    # (state's key, state, name, position, note) for each vote on this ballot.
-    current = []
-    for key, position in data.positions.get(this, {}).items():
-        state = states[key]
-        current.append((key, state, state.local, position, notes.get((this, key), "")))
+    states, this = data.states, ballot.pk
     by_ballot = defaultdict(dict, data.positions)
     cosponsor_rows = data.cosponsors
     positions = by_ballot[this]
-    summary = summarise(
-        ballot,
-        [(state.regional_group, position) for _, state, _, position, _ in current],
-    )
+    # The counts by group first: each row says whether it is against its
+    # group's majority.
+    by_group: dict[str, dict[str, int]] = {}
+    for key, position in positions.items():
+        group = states[key].regional_group
+        counts = by_group.get(group)
+        if counts is None:
+            counts = by_group[group] = dict.fromkeys(POSITION_LETTERS, 0)
+        counts[position] += 1
+    summary = _summary(ballot, by_group)
     majorities = {g.code: g.majority for g in summary.groups}
     before = by_ballot[previous.pk] if previous else {}
     others = [b for b in beside if b.pk != ballot.pk]
@@ -516,17 +528,24 @@ def ballot_page(
         def beside_of(pk):
             return tuple([p.get(pk) for p in other_positions])
 
+    # The table of states is in the order of their names already.
     rows = []
-    for pk, state, name, position, note in current:
-        was = before.get(pk)
+    append = rows.append
+    position_of = positions.get
+    note_of = data.notes.get(this, {}).get
+    for key, state in states.items():
+        position = position_of(key)
+        if position is None:
+            continue
+        was = before.get(key)
         majority = majorities.get(state.regional_group)
-        rows.append(
+        append(
             StateRow(
                 state,
-                name,
+                state.local,
                 position,
-                note,
-                beside_of(pk),
+                note_of(key, ""),
+                beside_of(key),
                 labels,
                 was,
                 majority,
@@ -534,7 +553,6 @@ def ballot_page(
                 majority is not None and position in cast and position != majority,
             )
         )
-    rows.sort(key=lambda r: r.name)
     tally = summary.tally
 
     crosstabs = []

@@ -500,3 +500,41 @@ def test_markup_escape_is_htmls_escape_kept_within_bounds(monkeypatch):
         for value in values:
             assert markup.escape(value) == html.escape(str(value))
             assert len(markup._escaped) <= 3
+
+
+def test_each_row_of_the_table_of_states_says_what_sets_the_state_apart(client):
+    series = SeriesFactory()
+    last_year = BallotFactory(
+        document=DocumentFactory(series=series, session=68),
+        date=datetime.date(2013, 11, 19),
+    )
+    record(last_year, {"FRA": "Y", "DEU": "Y", "GBR": "Y", "CUB": "N"})
+    ballot = BallotFactory(document=DocumentFactory(series=series, session=69))
+    record(ballot, {"FRA": "N", "DEU": "Y", "GBR": "Y", "CUB": "N"})
+    Vote.objects.filter(ballot=ballot, state__iso3="CUB").update(
+        note="<b>Explained</b> its vote"
+    )
+    body = client.get(ballot.get_absolute_url()).content.decode()
+    head = '<tr><th scope="row" class="fw-normal"><a href="/states/'
+    rows = {
+        match[1]: match[0]
+        for match in re.findall(f"({re.escape(head)}" + r'(\w+)/">.*?</tr>)', body)
+    }
+    assert set(rows) == {"fra", "deu", "gbr", "cub"}
+    # Against its group's majority, and changed since last year.
+    assert rows["fra"] == (
+        '<tr><th scope="row" class="fw-normal"><a href="/states/fra/">France</a></th>'
+        "<td>Western European and Others Group</td>"
+        '<td><span class="badge badge-N">No</span> '
+        '<span class="small text-body-secondary">against group</span></td>'
+        '<td><span class="badge badge-Y">Yes</span> '
+        '<span class="small">changed</span></td></tr>'
+    )
+    assert "against group" not in rows["deu"] and "changed" not in rows["deu"]
+    # A note, escaped.
+    assert (
+        '<span class="small text-body-secondary">'
+        "(&lt;b&gt;Explained&lt;/b&gt; its vote)</span></td>"
+    ) in rows["cub"]
+    # In the order of the names.
+    assert list(rows) == ["cub", "fra", "deu", "gbr"]
