@@ -165,7 +165,6 @@ class BallotRecord:
 # the one read with them. Shared by the threads, which only read them.
 _records: OrderedDict[int, BallotRecord] = OrderedDict()
 _records_lock = threading.Lock()
-_RECORD_TOKEN = 'SELECT "token" FROM "{}" WHERE "id" = 1'
 
 
 def _kept_record(pk: int) -> BallotRecord | None:
@@ -186,9 +185,8 @@ def _keep_record(pk: int, record: BallotRecord | None) -> None:
 
 def _record_token() -> int | None:
     with statement_cursor(connection) as cursor:
-        cursor.execute(_RECORD_TOKEN.format(RecordRevision._meta.db_table))
-        row = cursor.fetchone()
-    return row[0] if row else None
+        cursor.execute(f"SELECT {pages.token_sql(RecordRevision)}")
+        return cursor.fetchone()[0]
 
 
 def ballot_record(pk) -> BallotRecord | None:
@@ -266,26 +264,24 @@ def ballot_view(
     and the page built again from it.
     """
     pk = int(pk)
-    kept = _kept_record(pk)
-    if kept is not None:
-        page = pages.ballot_page(
-            kept.ballot,
+
+    def page_of(record: BallotRecord) -> pages.BallotPage:
+        return pages.ballot_page(
+            record.ballot,
             language=language,
             figures=figures,
-            series_ballots=kept.series_ballots,
+            series_ballots=record.series_ballots,
         )
+
+    kept = _kept_record(pk)
+    if kept is not None:
+        page = page_of(kept)
         if page.record_token == kept.token:
             return kept, page
     record = _read_record(pk)
     if record is None:
         raise Http404
-    page = pages.ballot_page(
-        record.ballot,
-        language=language,
-        figures=figures,
-        series_ballots=record.series_ballots,
-    )
-    return record, page
+    return record, page_of(record)
 
 
 def ballot_stamp(pk) -> tuple | None:

@@ -197,11 +197,6 @@ def summarise(ballot: Ballot, votes: Iterable[tuple[str, str]]) -> Summary:
         if counts is None:
             counts = by_group[group] = dict.fromkeys(POSITION_LETTERS, 0)
         counts[position] += 1
-    return _summary(ballot, by_group)
-
-
-def _summary(ballot: Ballot, by_group: dict[str, dict[str, int]]) -> Summary:
-    """The summary of a ballot from its counts by group and position."""
     fields = Tally.FIELDS_BY_POSITION.items()
     tally = Tally(
         **{
@@ -353,6 +348,16 @@ class ByKey(Aggregate):
         )
 
 
+def token_sql(revision) -> str:
+    """A subquery for the token of ``revision`` (RegistryRevision or
+    RecordRevision): NULL when there is none."""
+    quote = connection.ops.quote_name
+    return (
+        f"(SELECT {quote('token')} FROM {quote(revision._meta.db_table)} "
+        f"WHERE {quote('id')} = 1)"
+    )
+
+
 # Keys no real row has (a session number within its column's range).
 _SERIES_KEY, _SESSION_KEY, _TOKEN_KEY = -7_654_321, 32_101, -7_654_322
 
@@ -388,21 +393,14 @@ def _page_data_sql(vendor: str, code: str, count: int) -> tuple[str, Slots]:
         params.extend(compiled)
         return f"({one_json_value(queryset, sql)})"
 
-    quote = connection.ops.quote_name
-    token = (
-        f"(SELECT {quote('token')} FROM {quote(RegistryRevision._meta.db_table)} "
-        f"WHERE {quote('id')} = 1)"
-    )
+    token = token_sql(RegistryRevision)
     parts = [as_json(joined), token]
     params.append(_TOKEN_KEY)
     parts.append(
         f"CASE WHEN {token} = %s THEN NULL ELSE {as_json(_states_query(code))} END"
     )
     parts.append(as_json(_cosponsors_query(_SERIES_KEY, _SESSION_KEY)))
-    parts.append(
-        f"(SELECT {quote('token')} FROM {quote(RecordRevision._meta.db_table)} "
-        f"WHERE {quote('id')} = 1)"
-    )
+    parts.append(token_sql(RecordRevision))
     sql = f"SELECT {', '.join(parts)}"
     return sql, Slots(params, (*ballot_keys, _TOKEN_KEY, _SERIES_KEY, _SESSION_KEY))
 
@@ -502,14 +500,10 @@ def ballot_page(
     positions = by_ballot[this]
     # The counts by group first: each row says whether it is against its
     # group's majority.
-    by_group: dict[str, dict[str, int]] = {}
-    for key, position in positions.items():
-        group = states[key].regional_group
-        counts = by_group.get(group)
-        if counts is None:
-            counts = by_group[group] = dict.fromkeys(POSITION_LETTERS, 0)
-        counts[position] += 1
-    summary = _summary(ballot, by_group)
+    summary = summarise(
+        ballot,
+        ((states[key].regional_group, position) for key, position in positions.items()),
+    )
     majorities = {g.code: g.majority for g in summary.groups}
     before = by_ballot[previous.pk] if previous else {}
     others = [b for b in beside if b.pk != ballot.pk]
