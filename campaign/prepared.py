@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from contextlib import nullcontext
 from functools import cache
 from weakref import WeakKeyDictionary
 
@@ -27,7 +28,9 @@ def statement_cursor(connection):
     subqueries and joins, planning takes longer than running them. This cursor
     binds on the server and has psycopg prepare each statement the first time
     it runs (``prepare_threshold`` 0 in the connection's OPTIONS, which
-    Django's own client-binding cursors ignore); with DATABASE_PREPARED false
+    Django's own client-binding cursors ignore), one driver cursor per
+    connection, kept open (Django's wrapper around it, made per call, still
+    logs and counts each query); with DATABASE_PREPARED false
     (behind a pooler that cannot keep prepared statements) it is the ordinary
     cursor. On SQLite it turns each statement's %s into ? once: Django does it
     with a regular expression on every run, which for a page's long
@@ -41,6 +44,19 @@ def statement_cursor(connection):
         )
     if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED:
         return connection.cursor()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    raw = connection.connection
+    kept = getattr(connection, "_statement_cursor", None)
+    if kept is None or kept[0] is not raw or kept[1].closed:
+        # One per connection, kept open: a new driver cursor per statement
+        # would look up its result types' loaders anew every time.
+        kept = connection._statement_cursor = (raw, _server_binding(connection, raw))
+    with connection.wrap_database_errors:
+        return nullcontext(connection._prepare_cursor(kept[1]))
+
+
+def _server_binding(connection, raw):
     from django.db.backends.postgresql.base import (
         TIMESTAMPTZ_OID,
         Format,
@@ -48,15 +64,12 @@ def statement_cursor(connection):
         register_tzloader,
     )
 
-    def server_binding(raw):
-        cursor = ServerBindingCursor(raw)
-        # As Django's own cursors: times in the connection's zone.
-        loader = raw.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
-        if connection.timezone != loader.timezone:
-            register_tzloader(connection.timezone, cursor)
-        return cursor
-
-    return _wrapped(connection, server_binding)
+    cursor = ServerBindingCursor(raw)
+    # As Django's own cursors: times in the connection's zone.
+    loader = raw.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+    if connection.timezone != loader.timezone:
+        register_tzloader(connection.timezone, cursor)
+    return cursor
 
 
 def _wrapped(connection, make: Callable):

@@ -6,6 +6,7 @@ from django.db import connection, transaction
 
 from campaign import pages
 from campaign.models import MemberState, RegistryRevision, Vote
+from campaign.prepared import statement_cursor
 
 from .factories import BallotFactory
 
@@ -186,3 +187,26 @@ def test_with_prepared_statements_off_nothing_is_prepared(client, uncached, sett
     record(ballot, {"DEU": ("Y", "")})
     assert client.get(ballot.get_absolute_url()).status_code == 200
     assert prepared_statements() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_driver_cursor_per_connection_counted_and_renewed_with_it(
+    client, uncached, django_assert_num_queries
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL=postgres://...)")
+    ballot = BallotFactory()
+    record(ballot, {"DEU": ("Y", ""), "FRA": ("N", "")})
+    assert client.get(ballot.get_absolute_url()).status_code == 200
+    first = connection._statement_cursor[1]
+    # Every statement still goes through Django's wrapper: counted as queries.
+    with django_assert_num_queries(1), statement_cursor(connection) as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
+    assert connection._statement_cursor[1] is first
+    # A new connection (the old one closed, or ended by the server) gets its
+    # own cursor; the page still shows the votes.
+    connection.close()
+    body = client.get(ballot.get_absolute_url()).content.decode()
+    assert "Germany" in body and "France" in body
+    assert connection._statement_cursor[1] is not first
