@@ -8,6 +8,7 @@ from accounts.admin import ReadOnlyAdmin
 from . import pagecache
 from .models import (
     Ballot,
+    BallotPositions,
     Bloc,
     Campaign,
     Cosponsorship,
@@ -75,6 +76,13 @@ class RecordRevisionAdmin(ReadOnlyAdmin):
     """Read only: the database's triggers set the token (see the model)."""
 
     list_display = ["token"]
+
+
+@admin.register(BallotPositions)
+class BallotPositionsAdmin(ReadOnlyAdmin):
+    """Read only: the database's triggers keep each row (see the model)."""
+
+    list_display = ["ballot_id", "positions", "notes"]
 
 
 class MissionContactInline(admin.TabularInline):

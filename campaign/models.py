@@ -143,6 +143,36 @@ class RecordRevision(models.Model):
         return str(self.token)
 
 
+class BallotPositions(models.Model):
+    """A ballot's votes as the ballot page reads them: one row per ballot.
+
+    ``positions`` is a JSON object from each voting state's id (as text) to
+    its position letter ({"12": "Y", ...}); ``notes`` the same for the votes
+    whose note is not empty, NULL when none has. Only the database's triggers
+    on the votes (migration 0005) write it: a row exists exactly for each
+    ballot with at least one vote, and always equals the aggregate of its
+    votes however they were written (the ORM, a bulk write, the admin, an
+    import, raw SQL). The page reads it instead of aggregating the votes on
+    every request.
+    """
+
+    ballot = models.OneToOneField(
+        "Ballot",
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    positions = models.TextField()
+    notes = models.TextField(null=True)
+
+    class Meta:
+        verbose_name_plural = "ballot positions"
+
+    def __str__(self) -> str:
+        return str(self.ballot_id)
+
+
 class Mission(models.Model):
     """A state's permanent mission to the UN (New York unless said otherwise)."""
 

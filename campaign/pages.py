@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.db import connection
-from django.db.models import Aggregate, Count, Q, TextField
+from django.db.models import Count, Func, Q, TextField
 from django.db.models.fields.json import KT
 
 from . import changes, charts, markup, worldmap
@@ -18,6 +18,7 @@ from .markup import gettext as _
 from .models import (
     POSITION_LETTERS,
     Ballot,
+    BallotPositions,
     Cosponsorship,
     Document,
     MemberState,
@@ -335,19 +336,6 @@ def _outlines(code: str, states: dict[str, StateRef]) -> worldmap.Outlines:
     return outlines
 
 
-class ByKey(Aggregate):
-    """A group's rows as one JSON object: the first expression (as text) to
-    the second."""
-
-    function = "JSON_GROUP_OBJECT"
-    output_field = TextField()
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        return self.as_sql(
-            compiler, connection, function="JSON_OBJECT_AGG", **extra_context
-        )
-
-
 def token_sql(revision) -> str:
     """A subquery for the token of ``revision`` (RegistryRevision or
     RecordRevision): NULL when there is none."""
@@ -356,6 +344,21 @@ def token_sql(revision) -> str:
         f"(SELECT {quote('token')} FROM {quote(revision._meta.db_table)} "
         f"WHERE {quote('id')} = 1)"
     )
+
+
+class StoredJSON(Func):
+    """A text column holding JSON, read as JSON on PostgreSQL: a statement
+    that answers in JSON then takes it in as it is, not as a string to escape
+    and decode a second time. SQLite loses the JSON type across a subquery
+    anyway: there it stays text."""
+
+    template = "%(expressions)s"
+    output_field = TextField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler, connection, template="(%(expressions)s)::json", **extra_context
+        )
 
 
 # Keys no real row has (a session number within its column's range).
@@ -367,24 +370,21 @@ def _page_data_sql(vendor: str, code: str, count: int) -> tuple[str, Slots]:
     """One statement for a ballot page's data, built by the ORM once.
 
     It answers: the positions on ``count`` ballots, one object per ballot
-    from state id to position ({"12": "Y", ...}), cheaper for both database
-    and page than a row per vote, with the notes of the ballot's votes that
-    have one, read in the same pass (null when none has); the registry's
-    token; the registry with names in language
+    from state id to position ({"12": "Y", ...}), with the notes of the
+    ballot's votes that have one (null when none has), as the database's
+    triggers keep them (BallotPositions: cheaper than aggregating the votes
+    on every page); the registry's token; the registry with names in language
     ``code``, unless the token is the one the page passes (it has the table
     already); the cosponsors of a series' session; and the record's token
     (RecordRevision), which says whether what the page kept of the series is
     still true.
     """
     ballot_keys = tuple(-(i + 1) for i in range(count))
-    votes = Vote.objects.filter(ballot_id__in=ballot_keys).order_by()
     joined = (
-        votes.values("ballot_id")
-        .annotate(
-            positions=ByKey("state_id", "position"),
-            notes=ByKey("state_id", "note", filter=~Q(note="")),
-        )
-        .values_list("ballot_id", "positions", "notes")
+        BallotPositions.objects.filter(ballot_id__in=ballot_keys)
+        .order_by()
+        .annotate(by_state=StoredJSON("positions"), noted=StoredJSON("notes"))
+        .values_list("ballot_id", "by_state", "noted")
     )
     params = []
 
@@ -443,7 +443,8 @@ def _page_data(
     positions = {}
     notes = {}
     for ballot_id, by_state, noted in json.loads(joined):
-        # SQLite hands the inner objects over as text, PostgreSQL as JSON.
+        # SQLite hands the stored objects over as text, PostgreSQL as JSON
+        # (see StoredJSON).
         positions[ballot_id] = (
             json.loads(by_state) if isinstance(by_state, str) else by_state
         )
