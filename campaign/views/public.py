@@ -2,6 +2,7 @@
 
 import datetime
 import hashlib
+from functools import lru_cache
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -53,6 +54,7 @@ def _ballot(pk) -> Ballot:
     return get_object_or_404(Ballot.objects.select_related("document__series"), pk=pk)
 
 
+@lru_cache(maxsize=256)
 def fingerprint(stamp: tuple) -> str:
     """A short token for a ballot's state, carried by the live fragment's URL."""
     return hashlib.sha256(repr(stamp).encode()).hexdigest()[:12]
@@ -91,12 +93,14 @@ def _write_ballot(request, pk, form, filters):
     ballot = record.ballot
     version = fingerprint(record.stamp)
     group, position = filters.get("group"), filters.get("position")
-    rows = [
-        r
-        for r in page.rows
-        if (not group or r.state.regional_group == group)
-        and (not position or r.position == position)
-    ]
+    rows = page.rows
+    if group or position:
+        rows = [
+            r
+            for r in rows
+            if (not group or r.state.regional_group == group)
+            and (not position or r.position == position)
+        ]
     series = ballot.document.series
     live = is_live(ballot)
     return shell.render_slots(
