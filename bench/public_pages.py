@@ -12,7 +12,9 @@ SQLite database under var/bench/, and loads it with wrk at 200 connections:
 - the same page with the page cache off (PUBLIC_PAGE_CACHE=false, a second
   server: "uncached"): no whole-page copy and no fragment of this ballot is
   kept anywhere, so every request runs the page's queries (on PostgreSQL,
-  statements planned once per connection) and builds all of it; only what
+  statements planned once per connection; the positions read as the
+  database's triggers keep them per ballot, BallotPositions, not aggregated
+  from the votes on each request) and builds all of it; only what
   does not depend on the votes is prepared once per process: compiled
   templates, the map's outlines, the URL prefix of state pages and, while the
   tokens read in the page's statement are unchanged, each state's name, link
