@@ -460,14 +460,16 @@ def ballot_page(
     figures: bool = True,
     series_ballots: list[Ballot] | None = None,
 ) -> BallotPage:
-    """Two queries: the series' ballots; their votes, the registry, the
-    cosponsors and the record's token (one statement). One with
+    """Two queries: the series' ballots; their positions and notes, the
+    registry, the cosponsors and the record's token (one statement). One with
     ``series_ballots`` (see ``pagecache.ballot_view``).
 
-    Votes come back as tuples with their state's columns: building hundreds of
-    model instances would cost more than the rest of the page. ``figures``
-    False leaves out the map and charts (for the CSV and JSON downloads);
-    ``series_ballots`` from ``pagecache.ballot_record`` saves the first query.
+    Positions come back as one object per ballot, state id to letter
+    (``_page_data``), and the states from the table kept per language:
+    building hundreds of model instances would cost more than the rest of the
+    page. ``figures`` False leaves out the map and charts (for the CSV and
+    JSON downloads); ``series_ballots`` from ``pagecache.ballot_record`` saves
+    the first query.
     """
     if series_ballots is None:
         series_ballots = list(
