@@ -44,16 +44,17 @@ def statement_cursor(connection):
         )
     if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED:
         return connection.cursor()
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    raw = connection.connection
+    # Not closed after the statement: see _kept_cursor.
+    return nullcontext(_wrapped(connection, lambda raw: _kept_cursor(connection, raw)))
+
+
+def _kept_cursor(connection, raw):
+    """The connection's one server-binding driver cursor, kept open: a new one
+    per statement would look up its result types' loaders anew every time."""
     kept = getattr(connection, "_statement_cursor", None)
     if kept is None or kept[0] is not raw or kept[1].closed:
-        # One per connection, kept open: a new driver cursor per statement
-        # would look up its result types' loaders anew every time.
         kept = connection._statement_cursor = (raw, _server_binding(connection, raw))
-    with connection.wrap_database_errors:
-        return nullcontext(connection._prepare_cursor(kept[1]))
+    return kept[1]
 
 
 def _server_binding(connection, raw):
