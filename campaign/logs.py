@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gunicorn.glogging import Logger as _GunicornLogger
 from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
 
 FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s"
@@ -43,3 +44,17 @@ class AccessJsonFormatter(JsonFormatter):
                     value = int(value) if str(value).isdigit() else None
                 log_data[field] = value
             log_data["message"] = f"{log_data['method']} {log_data['path']}"
+
+
+class GunicornLogger(_GunicornLogger):
+    """Gunicorn's logger, idle on access when there is no access log.
+
+    Given a logging dict, gunicorn builds every request's access line (its
+    atoms: headers, times, sizes) even when the access logger then drops it.
+    With ``accesslog`` unset (deploy/gunicorn.conf.py: GUNICORN_ACCESS_LOG
+    empty) nothing is built.
+    """
+
+    def access(self, resp, req, environ, request_time):
+        if self.cfg.accesslog:
+            super().access(resp, req, environ, request_time)

@@ -1,7 +1,9 @@
 """The production files in deploy/ and the settings they rely on hold together."""
 
+import datetime
 import gc
 import json
+import logging
 import os
 import runpy
 import shutil
@@ -198,3 +200,29 @@ def test_an_empty_gunicorn_access_log_setting_turns_access_lines_off(monkeypatch
         for name, settings in (("quiet", quiet), ("logged", logged))
     }
     assert level == {"quiet": "WARNING", "logged": "INFO"}
+
+
+@pytest.mark.parametrize("access_log, lines", [("", 0), ("-", 1)])
+def test_gunicorn_builds_an_access_line_only_for_an_access_log(
+    monkeypatch, access_log, lines
+):
+    """Gunicorn builds each request's access line whenever a logging dict is
+    given: the site's logger builds none when the log is off."""
+    from gunicorn.config import Config
+
+    monkeypatch.setenv("GUNICORN_ACCESS_LOG", access_log)
+    settings = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
+    cfg = Config()
+    for name in ("accesslog", "logconfig_dict", "logger_class"):
+        cfg.set(name, settings[name])
+    built = []
+    logger_class = cfg.logger_class
+    monkeypatch.setattr(
+        logger_class, "atoms", lambda self, *args: built.append(args) or {"s": "200"}
+    )
+    # Not set up: that would point this process's logging at stdout.
+    logger = logger_class.__new__(logger_class)
+    logger.cfg = cfg
+    logger.access_log = logging.getLogger("tests.gunicorn.access")
+    logger.access(object(), object(), {}, datetime.timedelta(milliseconds=3))
+    assert len(built) == lines
