@@ -8,11 +8,13 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
+from .lanes import visitor_page
 from .models import Ballot, Cosponsorship, ResolutionSeries
 
 ITEMS = 50
 
 
+@visitor_page
 class RecordFeed(Feed):
     feed_type = Atom1Feed
 

@@ -61,6 +61,9 @@ MIDDLEWARE = [
     # Before sessions, CSP and the rest: repeat visitors of public pages cost
     # one cache read (campaign/pagecache.py).
     "campaign.pagecache.PublicPageMiddleware",
+    # An anonymous visitor's GET of a public page goes on through the
+    # middleware below without STAFF_MIDDLEWARE (campaign/lanes.py).
+    "campaign.lanes.VisitorLaneMiddleware",
     # django-csp's, with the settings' policy built once (campaign/headers.py).
     "campaign.headers.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -75,6 +78,17 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+# What serves signed-in staff only: skipped in the visitors' lane.
+STAFF_MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.RequestOriginMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -11,6 +11,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 
 from campaign import pagecache, pages
 from campaign.exports import write_rows
+from campaign.lanes import visitor_page
 from campaign.models import Ballot, Position, ResolutionSeries
 
 from .public import _ballot, is_live
@@ -30,6 +31,7 @@ def _slug(ballot: Ballot) -> str:
     return f"ballot-{ballot.pk}-{ballot.date.isoformat()}"
 
 
+@visitor_page
 def ballot_csv(request, pk):
     @translation.override("en")
     def download():
@@ -113,6 +115,7 @@ def ballot_document(ballot: Ballot, page: "pages.BallotPage") -> dict:
     }
 
 
+@visitor_page
 def ballot_json(request, pk):
     @translation.override("en")
     def document():
@@ -124,6 +127,7 @@ def ballot_json(request, pk):
     )
 
 
+@visitor_page
 def series_csv(request, slug):
     def download():
         series = get_object_or_404(ResolutionSeries, slug=slug)
@@ -175,6 +179,7 @@ def series_csv(request, slug):
     )
 
 
+@visitor_page
 @xframe_options_exempt
 @csp_replace({"frame-ancestors": ["*"]})
 def ballot_embed(request, pk):

@@ -11,6 +11,7 @@ from django.utils.translation import get_language
 
 from campaign import ballot_html, markup, pagecache, pages, shell
 from campaign.forms import StateFilterForm
+from campaign.lanes import visitor_page
 from campaign.models import Ballot, MemberState, Outcome, ResolutionSeries
 
 # Polling stops once a ballot is this many days old and decided.
@@ -18,6 +19,7 @@ LIVE_DAYS = 1
 POLL_SECONDS = 3
 
 
+@visitor_page
 def home(request):
     series = ResolutionSeries.objects.order_by("is_fictional", "title")
     latest = (
@@ -36,6 +38,7 @@ def home(request):
     )
 
 
+@visitor_page
 def series_detail(request, slug):
     def page():
         series = get_object_or_404(ResolutionSeries, slug=slug)
@@ -67,6 +70,7 @@ def is_live(ballot: Ballot) -> bool:
     )
 
 
+@visitor_page
 def ballot_detail(request, pk):
     # Without filters the form is the same blank one for everyone (None).
     form = StateFilterForm(request.GET) if request.GET else None
@@ -132,6 +136,7 @@ def _write_ballot(request, pk, form, filters):
     )
 
 
+@visitor_page
 def ballot_live(request, pk):
     """The live part of a ballot page, polled on vote day.
 
@@ -172,11 +177,13 @@ def ballot_live(request, pk):
     )
 
 
+@visitor_page
 def state_list(request):
     states = MemberState.objects.order_by("regional_group", "name")
     return render(request, "campaign/state_list.html", {"states": states})
 
 
+@visitor_page
 def state_detail(request, iso3):
     def page():
         state = get_object_or_404(
