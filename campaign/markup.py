@@ -292,8 +292,7 @@ def cosponsor_rows(cosponsorships) -> SafeString:
     for c in cosponsorships:
         withdrawn = date(c.withdrawn_on) if c.withdrawn_on else ""
         out.append(
-            f'<tr><td><a href="{_state_url(c.iso3)}">{escape(c.state_name)}</a>'
-            f"</td><td>{escape(c.role_label)}</td>"
+            f"<tr><td>{c.state.link}</td><td>{escape(c.role_label)}</td>"
             f"<td>{escape(c.symbol)}</td>"
             f"<td>{date(c.since)}</td><td>{withdrawn}</td></tr>"
         )

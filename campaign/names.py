@@ -57,6 +57,14 @@ def normalise(name: str) -> str:
     return text.removeprefix("the ")
 
 
+def sort_key(name: str) -> tuple[str, str]:
+    """A name's place in an alphabetical list as readers expect it: case and
+    accents aside first ("Égypte" among the E's, not after "Zambie"), then
+    exactly."""
+    text = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(char for char in text if not unicodedata.combining(char)), name
+
+
 def _key(name: str) -> str:
     """The index key of a name: normalised, natural order, spelling variants merged."""
     text = normalise(name)

@@ -30,6 +30,7 @@ from .models import (
     ResolutionSeries,
     Vote,
 )
+from .names import sort_key
 from .prepared import Slots, one_json_value, statement_cursor
 from .tallies import Tally, differences
 
@@ -97,7 +98,7 @@ def _state_table(rows: list[list]) -> dict[str, StateRef]:
     groups = dict(markup.labels(RegionalGroup, escaped=True))
     table = {}
     for pk, iso3, iso2, name, local, group in sorted(
-        rows, key=lambda row: row[4] or row[3]
+        rows, key=lambda row: sort_key(row[4] or row[3])
     ):
         local = local or name
         link = markup.state_link(iso3, local)
@@ -251,8 +252,7 @@ def live_summary(ballot: Ballot) -> Summary:
 class CosponsorRow:
     """A cosponsorship as a ballot page lists it."""
 
-    iso3: str
-    state_name: str
+    state: StateRef
     role_label: str
     symbol: str
     since: datetime.date
@@ -306,15 +306,9 @@ def _cosponsors_query(series_id, session):
             document__session=session,
             document__kind__in=DRAFT_KINDS,
         )
-        .order_by("since", "state__name")
-        .values_list(
-            "state__iso3",
-            "state__name",
-            "role",
-            "document__symbol",
-            "since",
-            "withdrawn_on",
-        )
+        # In the order of the names in the page's language: ballot_page.
+        .order_by()
+        .values_list("state_id", "role", "document__symbol", "since", "withdrawn_on")
     )
 
 
@@ -409,7 +403,7 @@ def _page_data_sql(vendor: str, code: str, count: int) -> tuple[str, Slots]:
 class PageData:
     """What ``_page_data`` reads, states named by their id as text: positions
     by ballot (state to letter), notes by ballot (state to note), the registry,
-    the cosponsor rows ([iso3, name, role, symbol, since, withdrawn on]), and
+    the cosponsor rows ([state id, role, symbol, since, withdrawn on]), and
     the record's token (None: unknown)."""
 
     positions: dict[int, dict[str, str]]
@@ -579,16 +573,21 @@ def ballot_page(
 
     roles = dict(markup.labels(Cosponsorship.Role))
     day = datetime.date.fromisoformat
+    # By date, then in the order of the table of states (their names in the
+    # page's language).
+    order = {key: i for i, key in enumerate(states)}
     cosponsorships = [
         CosponsorRow(
-            iso3,
-            name,
+            states[key],
             str(roles.get(role, role)),
             symbol,
             day(since),
             day(withdrawn) if withdrawn else None,
         )
-        for iso3, name, role, symbol, since, withdrawn in cosponsor_rows
+        for key, role, symbol, since, withdrawn in sorted(
+            ((str(row[0]), *row[1:]) for row in cosponsor_rows),
+            key=lambda row: (row[3], order[row[0]]),
+        )
     ]
     page = BallotPage(
         ballot=ballot,

@@ -438,6 +438,41 @@ def test_pages_written_in_turn_each_speak_their_visitors_language(client, settin
         assert markup.gettext("How each state voted") == "Cómo votó cada Estado"
 
 
+def test_states_are_listed_in_the_alphabetical_order_of_the_visitors_language(
+    client, settings
+):
+    """Accents aside, then exactly: "Égypte" among the E's in French, not after
+    "Zambie" (code-point order), and Germany ("Allemagne") first in its group."""
+    settings.PUBLIC_PAGE_CACHE = False
+    ballot = BallotFactory()
+    record(ballot, {"ZMB": "Y", "ESP": "Y", "EGY": "N", "EST": "A", "ECU": "Y"})
+    body = client.get(ballot.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="fr").content
+    table = body.decode().split('id="states"')[1]
+    order = ["Égypte", "Équateur", "Espagne", "Estonie", "Zambie"]
+    assert sorted(order, key=table.index) == order
+    states = client.get("/states/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert states.index("Allemagne") < states.index("Autriche")
+    assert states.index("Égypte") < states.index("Zambie")
+
+
+def test_cosponsors_are_named_in_the_visitors_language(client, settings):
+    settings.PUBLIC_PAGE_CACHE = False
+    ballot = BallotFactory()
+    record(ballot, {"DEU": "Y"})
+    for iso3, day in (("ESP", 2), ("DEU", 1), ("AUT", 1)):
+        Cosponsorship.objects.create(
+            document=ballot.document,
+            state=MemberState.objects.get(iso3=iso3),
+            since=datetime.date(2014, 11, day),
+        )
+    body = client.get(ballot.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="fr").content
+    cosponsors = body.decode().split('id="cosponsors-h"')[1]
+    # By date, then by name in French: Allemagne (Germany) before Autriche.
+    order = ['/states/deu/">Allemagne', '/states/aut/">Autriche', "Espagne"]
+    assert sorted(order, key=cosponsors.index) == order
+    assert "Germany" not in cosponsors and "Spain" not in cosponsors
+
+
 def test_language_switcher_posts_without_a_per_visitor_token(client):
     from django.test import Client
 

@@ -18,7 +18,6 @@ def localised(state) -> str:
 # The ballot page's tables, prebuilt in Python (campaign/markup.py).
 register.filter("crosstab_rows", markup.crosstab_rows)
 register.filter("filter_fields", markup.filter_fields)
-register.filter("cosponsor_rows", markup.cosponsor_rows)
 register.filter("group_table", markup.group_table)
 
 

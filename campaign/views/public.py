@@ -13,6 +13,7 @@ from campaign import ballot_html, markup, pagecache, pages, shell
 from campaign.forms import StateFilterForm
 from campaign.lanes import visitor_page
 from campaign.models import Ballot, MemberState, Outcome, ResolutionSeries
+from campaign.names import sort_key
 
 # Polling stops once a ballot is this many days old and decided.
 LIVE_DAYS = 1
@@ -179,7 +180,15 @@ def ballot_live(request, pk):
 
 @visitor_page
 def state_list(request):
-    states = MemberState.objects.order_by("regional_group", "name")
+    language = get_language()
+    # By group, then by name as the page's language spells it.
+    states = sorted(
+        MemberState.objects.all(),
+        key=lambda state: (
+            state.regional_group,
+            sort_key(state.localised_name(language)),
+        ),
+    )
     return render(request, "campaign/state_list.html", {"states": states})
 
 
