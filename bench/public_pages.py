@@ -7,8 +7,9 @@ SQLite database under var/bench/, and loads it with wrk at 200 connections:
 
 - the ballot page of the fictional exercise (193 states, map, group table),
   served from the page cache ("cached": after the first request each worker
-  answers in front of Django, from memory, checking the record's generation
-  with one cache read; campaign/pagecache.py, FrontCache);
+  answers in front of Django, from memory, checking the record's generation,
+  which on Redis is read again only when Redis pushes word that it changed;
+  campaign/pagecache.py, FrontCache);
 - the same page with the page cache off (PUBLIC_PAGE_CACHE=false, a second
   server: "uncached"): no whole-page copy and no fragment of this ballot is
   kept anywhere, so every request runs the page's queries (on PostgreSQL,
@@ -22,7 +23,8 @@ SQLite database under var/bench/, and loads it with wrk at 200 connections:
   the page's series (the record's token; campaign/pages.py, pagecache.py);
 - the ballot as JSON (/ballots/<id>.json), cached like the page;
 - a static file of the same size as the page, served by the same server
-  (WhiteNoise; the front cache lets static paths by without a cache read).
+  (WhiteNoise; the front cache lets static paths by without a look at the
+  generation).
 
 After a warm-up of BENCH_WARM_UP (3s) per target, not counted, the four take
 turns for BENCH_ROUNDS rounds (5) of BENCH_DURATION (10s) each, so that every

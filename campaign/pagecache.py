@@ -385,9 +385,17 @@ def _as_token(value) -> int | None:
 def _reader(backend) -> Callable[[], int | None]:
     """The cheapest read of the generation the cache backend allows.
 
-    Django's Redis backend builds a client and checks a connection out of its
-    pool on every call, which costs several times the round trip itself; here
-    each thread keeps one connection of its own and sends a bare GET.
+    On Redis, a round trip per request would be most of what a page served
+    from memory costs. Instead each thread keeps one connection on which Redis
+    tracks the generation's key (CLIENT TRACKING in broadcast mode, RESP3):
+    whenever any client writes the key, or the database is flushed, the server
+    pushes an invalidation on that connection, as it answers the write. A read
+    first takes in whatever was pushed, without waiting (a poll of the
+    socket), and answers the value it last read unless something was; then it
+    reads the key again, on the same connection, so that an invalidation
+    pushed before the answer is taken in before it. A lost connection is
+    dropped with what it had read: the next read starts afresh. Other
+    backends are read each time.
     """
     read = _readers.get(backend)
     if read is None:
@@ -396,28 +404,45 @@ def _reader(backend) -> Callable[[], int | None]:
             key = backend.make_and_validate_key(GENERATION_KEY)
             local = threading.local()
 
-            def read():
-                connection = getattr(local, "connection", None)
-                if connection is None:
-                    connection = local.connection = pool.make_connection()
-                try:
-                    connection.send_command("GET", key)
-                    return _as_token(connection.read_response())
-                except Exception:
-                    # Never reuse a connection that may hold half a reply.
-                    connection.disconnect()
-                    raise
-        else:
+            def tracked():
+                connection = pool.connection_class(
+                    **{**pool.connection_kwargs, "protocol": 3}
+                )
+                connection.send_command(
+                    "CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", key
+                )
+                connection.read_response()
+                return connection
 
             def read():
-                return _as_token(backend.get(GENERATION_KEY))
+                connection = getattr(local, "connection", None)
+                try:
+                    if connection is None:
+                        connection = local.connection = tracked()
+                        local.value = None
+                    # Only pushes arrive unasked: each says the key changed.
+                    while connection.can_read():
+                        connection.read_response(push_request=True)
+                        local.value = None
+                    if local.value is None:
+                        connection.send_command("GET", key)
+                        local.value = _as_token(connection.read_response())
+                    return local.value
+                except Exception:
+                    # Never reuse a connection that may hold half a reply, nor
+                    # trust what it read: pushes may have been lost with it.
+                    local.connection = local.value = None
+                    if connection is not None:
+                        connection.disconnect()
+                    raise
 
         _readers[backend] = read
     return read
 
 
 def generation() -> int | None:
-    """The record's current generation: one cache read; None if the cache is down."""
+    """The record's current generation (on Redis, read again only once Redis
+    says it changed: ``_reader``); None if the cache is down."""
     global _cache_down
     backend = caches["default"]
     try:
@@ -495,7 +520,7 @@ class _Page:
 class PublicPageMiddleware:
     """Answers anonymous GETs of public pages from memory while the record is unchanged.
 
-    Placed right after WhiteNoise: a hit costs one cache read (the generation)
+    Placed right after WhiteNoise: a hit costs a look at the generation
     and none of the work of the middleware below it. What the views below mark
     as the same for every visitor (``cached_response``, which keys its shared
     copy by the record's stamp) is kept with all its headers, by language and
@@ -626,7 +651,7 @@ class FrontCache:
     marked the same for every visitor (PublicPageMiddleware says so through
     the environ), is kept with its final status, headers and body and answered
     again without Django's request, middleware or response objects: a hit
-    costs one cache read (the generation, as for PublicPageMiddleware) and the
+    costs a look at the generation (as for PublicPageMiddleware) and the
     lookup. The key holds everything such a request could differ by: host,
     scheme (and the proxy's word on it), path, query and Accept-Language, so
     a page is only ever answered to a request Django answered it to; a new
@@ -647,7 +672,7 @@ class FrontCache:
             or environ.get("HTTP_COOKIE")
             or "HTTP_AUTHORIZATION" in environ
             or not settings.PUBLIC_PAGE_CACHE
-            # Never a page: not even the generation's cache read.
+            # Never a page: not even a look at the generation.
             or environ.get("PATH_INFO", "").startswith(_static_prefix())
         ):
             return None

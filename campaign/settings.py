@@ -59,7 +59,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before sessions, CSP and the rest: repeat visitors of public pages cost
-    # one cache read (campaign/pagecache.py).
+    # a look at the record's generation (campaign/pagecache.py).
     "campaign.pagecache.PublicPageMiddleware",
     # An anonymous visitor's GET of a public page goes on through the
     # middleware below without STAFF_MIDDLEWARE (campaign/lanes.py).

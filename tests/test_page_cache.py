@@ -296,3 +296,52 @@ def test_real_redis_holds_one_generation_every_process_reads(
     connection.delete(key)
     assert "2 yes, 1 no" in visitor.get(url).content.decode()
     connection.delete(*connection.keys("test-generation:*"))
+
+
+def test_the_generation_is_tracked_not_read_again_until_redis_says_it_changed(
+    redis_url, settings
+):
+    """One GET, then none while Redis pushes no invalidation; a write by any
+    client is seen by the very next read, a deleted key starts a new
+    generation, and a lost tracking connection loses nothing."""
+    import redis
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": "test-tracking",
+        }
+    }
+    connection = redis.Redis.from_url(redis_url)
+    key = f"test-tracking:1:{pagecache.GENERATION_KEY}"
+
+    def gets() -> int:
+        return connection.info("commandstats").get("cmdstat_get", {}).get("calls", 0)
+
+    try:
+        connection.set(key, 11)
+        assert pagecache.generation() == 11
+        before = gets()
+        assert [pagecache.generation() for _ in range(50)] == [11] * 50
+        assert gets() == before
+        # Another process's writer.
+        connection.set(key, 12)
+        assert pagecache.generation() == 12
+        assert gets() == before + 1
+        # Evicted or flushed: a new generation, never the old one.
+        connection.delete(key)
+        fresh = pagecache.generation()
+        assert fresh not in (None, 11, 12)
+        assert int(connection.get(key)) == fresh
+        # The tracking connection dropped (Redis restarted, say): the next
+        # reads reconnect, and a write made meanwhile is not missed.
+        for client in connection.client_list():
+            if "B" in client["flags"]:
+                connection.client_kill_filter(_id=client["id"])
+        connection.set(key, 13)
+        assert [pagecache.generation() for _ in range(2)][-1] == 13
+        connection.set(key, 14)
+        assert pagecache.generation() == 14
+    finally:
+        connection.delete(key)
