@@ -435,6 +435,10 @@ def _reader(backend) -> Callable[[], int | None]:
                     if connection is not None:
                         connection.disconnect()
                     raise
+        else:
+
+            def read():
+                return _as_token(backend.get(GENERATION_KEY))
 
         _readers[backend] = read
     return read
