@@ -330,6 +330,35 @@ def _outlines(code: str, states: dict[str, StateRef]) -> worldmap.Outlines:
     return outlines
 
 
+@dataclass(frozen=True, slots=True)
+class TableOrder:
+    """Of a table of states: each state's regional group by its key, and its
+    place in the table by its id."""
+
+    groups: dict[str, str]
+    order: dict[int, int]
+
+
+# Made once per table of states, which is held with it (so that its id is
+# not another table's).
+_table_orders: dict[int, tuple[dict[str, StateRef], TableOrder]] = {}
+TABLE_ORDERS = 16
+
+
+def _table_order(states: dict[str, StateRef]) -> TableOrder:
+    kept = _table_orders.get(id(states))
+    if kept is not None and kept[0] is states:
+        return kept[1]
+    made = TableOrder(
+        {key: state.regional_group for key, state in states.items()},
+        {state.pk: place for place, state in enumerate(states.values())},
+    )
+    if len(_table_orders) >= TABLE_ORDERS:
+        _table_orders.clear()
+    _table_orders[id(states)] = (states, made)
+    return made
+
+
 def token_sql(revision) -> str:
     """A subquery for the token of ``revision`` (RegistryRevision or
     RecordRevision): NULL when there is none."""
@@ -497,9 +526,10 @@ def ballot_page(
     positions = by_ballot[this]
     # The counts by group first: each row says whether it is against its
     # group's majority.
+    ordering = _table_order(states)
+    group_of = ordering.groups.__getitem__
     summary = summarise(
-        ballot,
-        ((states[key].regional_group, position) for key, position in positions.items()),
+        ballot, zip(map(group_of, positions), positions.values(), strict=True)
     )
     majorities = {g.code: g.majority for g in summary.groups}
     before = by_ballot[previous.pk] if previous else {}
@@ -519,31 +549,37 @@ def ballot_page(
         def beside_of(pk):
             return tuple([p.get(pk) for p in other_positions])
 
-    # The table of states is in the order of their names already.
-    rows = []
+    # The table of states is in the order of their names already; the
+    # changes, dissents and map colours are gathered on the way.
+    rows, changed, against, colours = [], [], [], {}
     append = rows.append
     position_of = positions.get
     note_of = data.notes.get(this, {}).get
+    was_of = before.get
     for key, state in states.items():
         position = position_of(key)
         if position is None:
             continue
-        was = before.get(key)
+        was = was_of(key)
         majority = majorities.get(state.regional_group)
-        append(
-            StateRow(
-                state,
-                state.local,
-                position,
-                note_of(key, ""),
-                beside_of(key),
-                labels,
-                was,
-                majority,
-                was is not None and was != position,
-                majority is not None and position in cast and position != majority,
-            )
+        row = StateRow(
+            state,
+            state.local,
+            position,
+            note_of(key, ""),
+            beside_of(key),
+            labels,
+            was,
+            majority,
+            was is not None and was != position,
+            majority is not None and position in cast and position != majority,
         )
+        append(row)
+        colours[state.iso2] = position
+        if row.changed:
+            changed.append(row)
+        if row.against_group:
+            against.append(row)
     tally = summary.tally
 
     crosstabs = []
@@ -575,19 +611,17 @@ def ballot_page(
     day = datetime.date.fromisoformat
     # By date, then in the order of the table of states (their names in the
     # page's language).
-    order = {key: i for i, key in enumerate(states)}
+    order = ordering.order
+    cosponsor_rows.sort(key=lambda row: (row[3], order[row[0]]))
     cosponsorships = [
         CosponsorRow(
-            states[key],
+            states[str(state_id)],
             str(roles.get(role, role)),
             symbol,
             day(since),
             day(withdrawn) if withdrawn else None,
         )
-        for key, role, symbol, since, withdrawn in sorted(
-            ((str(row[0]), *row[1:]) for row in cosponsor_rows),
-            key=lambda row: (row[3], order[row[0]]),
-        )
+        for state_id, role, symbol, since, withdrawn in cosponsor_rows
     ]
     page = BallotPage(
         ballot=ballot,
@@ -595,11 +629,9 @@ def ballot_page(
         rows=rows,
         beside=beside if len(beside) > 1 else [],
         previous=previous,
-        changes=[r for r in rows if r.changed],
-        dissents=sorted(
-            (r for r in rows if r.against_group),
-            key=lambda r: (r.state.regional_group, r.name),
-        ),
+        changes=changed,
+        # By group; within each in the table's order (that of the names).
+        dissents=sorted(against, key=lambda r: r.state.regional_group),
         crosstabs=crosstabs,
         cosponsorships=cosponsorships,
         cosponsor_steps=cosponsor_steps(cosponsorships),
@@ -607,7 +639,7 @@ def ballot_page(
     )
     if figures and summary.has_record:
         page.map_svg = _outlines(_code(language), states).render(
-            {r.state.iso2: r.position for r in rows},
+            colours,
             title=_("World map of positions on %(ballot)s")
             % {"ballot": ballot_label(ballot)},
             description=_(
