@@ -345,3 +345,14 @@ def test_the_generation_is_tracked_not_read_again_until_redis_says_it_changed(
         assert pagecache.generation() == 14
     finally:
         connection.delete(key)
+
+
+def test_without_redis_the_generation_is_read_from_the_cache_backend(settings):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    }
+    first = pagecache.generation()
+    assert isinstance(first, int)
+    assert pagecache.generation() == first
+    pagecache._new_generation()
+    assert pagecache.generation() not in (None, first)
