@@ -17,6 +17,14 @@ graceful_timeout = 20
 # Behind a reverse proxy that keeps connections open.
 keepalive = 5
 backlog = 2048
+# Each worker listens on a socket of its own (SO_REUSEPORT) and the kernel
+# spreads new connections between them. On one shared socket, a burst of
+# connections (a crowd arriving at once, or a load test) could all be taken by
+# one worker while the other stood idle: bench/public_pages.py saw rounds at
+# 40% of the rate. A worker that exits resets connections still waiting in
+# its own queue (a proxy in front retries them); GUNICORN_REUSE_PORT=false
+# goes back to one shared socket.
+reuse_port = os.environ.get("GUNICORN_REUSE_PORT", "true").lower() != "false"
 # Recycle workers now and then so slow leaks never add up; each restart costs
 # a second of imports, so not every few seconds on a busy vote day (0: never).
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "100000"))

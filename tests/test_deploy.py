@@ -226,3 +226,65 @@ def test_gunicorn_builds_an_access_line_only_for_an_access_log(
     logger.access_log = logging.getLogger("tests.gunicorn.access")
     logger.access(object(), object(), {}, datetime.timedelta(milliseconds=3))
     assert len(built) == lines
+
+
+def _listening_sockets(port: int) -> set[str]:
+    """The inodes of the sockets listening on ``port`` (/proc/net/tcp)."""
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[3] == "0A" and int(fields[1].split(":")[1], 16) == port:
+            found.add(fields[9])
+    return found
+
+
+def _sockets_of(pid: int) -> set[str]:
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[len("socket:[") : -1])
+    return inodes
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="needs Linux /proc")
+def test_each_gunicorn_worker_listens_on_a_socket_of_its_own(tmp_path):
+    """So that the kernel spreads connections between workers, rather than
+    one worker taking a whole burst from a shared socket."""
+    port = free_port()
+    env = production_env(
+        tmp_path,
+        GUNICORN_BIND=f"127.0.0.1:{port}",
+        GUNICORN_WORKERS="2",
+        GUNICORN_THREADS="2",
+    )
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "--config",
+            str(DEPLOY / "gunicorn.conf.py"),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_port(port, timeout=60)
+        deadline = time.monotonic() + 60
+        while len(_listening_sockets(port)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        listening = _listening_sockets(port)
+        children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+        workers = [int(pid) for pid in children.read_text().split()]
+        assert len(workers) == 2
+        owned = [_sockets_of(pid) & listening for pid in workers]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert len(listening) == 2
+    assert all(len(sockets) == 1 for sockets in owned)
+    assert owned[0] != owned[1]
