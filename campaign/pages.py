@@ -312,22 +312,32 @@ def _cosponsors_query(series_id, session):
     )
 
 
+def _per_table(kept: dict, code: str, states: dict[str, StateRef], make):
+    """``make()``, made once per table of states (so anew whenever the
+    registry's token changes) and kept per language in ``kept``."""
+    hit = kept.get(code)
+    if hit is not None and hit[0] is states:
+        return hit[1]
+    made = make()
+    kept[code] = (states, made)
+    return made
+
+
 # Per language: the table of states the outlines were made for, and them.
 _outline_tables: dict[str, tuple[dict[str, StateRef], worldmap.Outlines]] = {}
 
 
 def _outlines(code: str, states: dict[str, StateRef]) -> worldmap.Outlines:
-    """The map's outlines in the active language for ``states``, made once per
-    table of states (so anew whenever the registry's token changes)."""
-    kept = _outline_tables.get(code)
-    if kept is not None and kept[0] is states:
-        return kept[1]
-    outlines = worldmap.Outlines(
-        {state.iso2: state.local_html for state in states.values()},
-        dict(markup.labels(Position, escaped=True)),
+    """The map's outlines in the active language for ``states``."""
+    return _per_table(
+        _outline_tables,
+        code,
+        states,
+        lambda: worldmap.Outlines(
+            {state.iso2: state.local_html for state in states.values()},
+            dict(markup.labels(Position, escaped=True)),
+        ),
     )
-    _outline_tables[code] = (states, outlines)
-    return outlines
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,24 +349,20 @@ class TableOrder:
     order: dict[int, int]
 
 
-# Made once per table of states, which is held with it (so that its id is
-# not another table's).
-_table_orders: dict[int, tuple[dict[str, StateRef], TableOrder]] = {}
-TABLE_ORDERS = 16
+# Per language: the table of states the order was made for, and it.
+_table_orders: dict[str, tuple[dict[str, StateRef], TableOrder]] = {}
 
 
-def _table_order(states: dict[str, StateRef]) -> TableOrder:
-    kept = _table_orders.get(id(states))
-    if kept is not None and kept[0] is states:
-        return kept[1]
-    made = TableOrder(
-        {key: state.regional_group for key, state in states.items()},
-        {state.pk: place for place, state in enumerate(states.values())},
+def _table_order(code: str, states: dict[str, StateRef]) -> TableOrder:
+    return _per_table(
+        _table_orders,
+        code,
+        states,
+        lambda: TableOrder(
+            {key: state.regional_group for key, state in states.items()},
+            {state.pk: place for place, state in enumerate(states.values())},
+        ),
     )
-    if len(_table_orders) >= TABLE_ORDERS:
-        _table_orders.clear()
-    _table_orders[id(states)] = (states, made)
-    return made
 
 
 def token_sql(revision) -> str:
@@ -526,7 +532,8 @@ def ballot_page(
     positions = by_ballot[this]
     # The counts by group first: each row says whether it is against its
     # group's majority.
-    ordering = _table_order(states)
+    code = _code(language)
+    ordering = _table_order(code, states)
     group_of = ordering.groups.__getitem__
     summary = summarise(
         ballot, zip(map(group_of, positions), positions.values(), strict=True)
@@ -638,7 +645,7 @@ def ballot_page(
         record_token=data.record_token,
     )
     if figures and summary.has_record:
-        page.map_svg = _outlines(_code(language), states).render(
+        page.map_svg = _outlines(code, states).render(
             colours,
             title=_("World map of positions on %(ballot)s")
             % {"ballot": ballot_label(ballot)},

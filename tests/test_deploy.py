@@ -75,6 +75,20 @@ def test_broker_redis_keeps_every_write_and_evicts_nothing(tmp_path):
         server.wait(timeout=10)
 
 
+def gunicorn(env: dict, **output) -> subprocess.Popen:
+    """The site under gunicorn with the production settings file."""
+    return subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "--config",
+            str(DEPLOY / "gunicorn.conf.py"),
+        ],
+        cwd=ROOT,
+        env=env,
+        **output,
+    )
+
+
 def test_gunicorn_serves_with_threads_and_logs_json_lines(tmp_path):
     port = free_port()
     env = production_env(
@@ -86,17 +100,7 @@ def test_gunicorn_serves_with_threads_and_logs_json_lines(tmp_path):
     )
     log = tmp_path / "web.log"
     with log.open("wb") as out:
-        server = subprocess.Popen(
-            [
-                str(Path(sys.executable).with_name("gunicorn")),
-                "--config",
-                str(DEPLOY / "gunicorn.conf.py"),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+        server = gunicorn(env, stdout=out, stderr=subprocess.STDOUT)
         try:
             wait_port(port, timeout=60)
             answer = requests.get(
@@ -261,17 +265,7 @@ def test_each_gunicorn_worker_listens_on_a_socket_of_its_own(tmp_path):
         GUNICORN_WORKERS="2",
         GUNICORN_THREADS="2",
     )
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("gunicorn")),
-            "--config",
-            str(DEPLOY / "gunicorn.conf.py"),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = gunicorn(env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_port(port, timeout=60)
         deadline = time.monotonic() + 60

@@ -153,17 +153,22 @@ def test_positions_and_notes_of_every_ballot_of_the_meeting_reach_the_page(
     assert (page.tally.yes, page.tally.no, page.tally.abstain) == (1, 1, 1)
 
 
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL (set DATABASE_URL=postgres://...)",
+)
+
+
 def prepared_statements() -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         return [row[0] for row in cursor.fetchall()]
 
 
+@postgresql_only
 def test_postgresql_plans_the_pages_statements_once_per_connection(
     client, uncached, settings
 ):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (set DATABASE_URL=postgres://...)")
     ballot = BallotFactory()
     record(ballot, {"DEU": ("Y", ""), "FRA": ("N", "")})
     before = set(prepared_statements())
@@ -177,10 +182,9 @@ def test_postgresql_plans_the_pages_statements_once_per_connection(
     assert set(prepared_statements()) - before == added
 
 
+@postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_with_prepared_statements_off_nothing_is_prepared(client, uncached, settings):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (set DATABASE_URL=postgres://...)")
     settings.DATABASE_PREPARED = False
     connection.close()  # a connection that has prepared nothing yet
     ballot = BallotFactory()
@@ -189,12 +193,11 @@ def test_with_prepared_statements_off_nothing_is_prepared(client, uncached, sett
     assert prepared_statements() == []
 
 
+@postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_one_driver_cursor_per_connection_counted_and_renewed_with_it(
     client, uncached, django_assert_num_queries
 ):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (set DATABASE_URL=postgres://...)")
     ballot = BallotFactory()
     record(ballot, {"DEU": ("Y", ""), "FRA": ("N", "")})
     assert client.get(ballot.get_absolute_url()).status_code == 200
